@@ -1,0 +1,141 @@
+// Package subnetplan carves a VPC into its subnet tiers: one subnet per tier per AZ.
+// It is pure address math (no cloud SDK), shared by config validation and the Vpc component.
+package subnetplan
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+
+	"github.com/apparentlymart/go-cidr/cidr"
+)
+
+// Egress is where a tier's default route goes.
+type Egress string
+
+const (
+	ViaInternetGateway Egress = "igw"  // public tier
+	ViaNAT             Egress = "nat"  // private tier with outbound internet through its own AZ's NAT
+	Isolated           Egress = "none" // no route off the VPC's own networks
+)
+
+// Tier is one subnet tier of a VPC.
+type Tier struct {
+	Name string
+	// NewBits is how many bits longer than the VPC prefix each of its subnets is, so a
+	// tier scales with the VPC it is carved from.
+	NewBits int
+	Egress  Egress
+	Purpose string
+}
+
+// Public is true for the tier that holds internet-facing addresses.
+func (t Tier) Public() bool { return t.Egress == ViaInternetGateway }
+
+// The tiers of DESIGN §3, declared once.
+var (
+	// WorkloadTiers are the tiers of the uat and prod VPCs.
+	WorkloadTiers = []Tier{
+		{"edge", 5, ViaInternetGateway, "internet-facing NLB addresses, NAT gateways, firewall untrust interfaces"},
+		{"fw-mgmt", 6, ViaNAT, "firewall management interfaces (licensing and updates through NAT)"},
+		{"fw-trust", 5, Isolated, "firewall trust interfaces towards the internal NLB"},
+		{"app", 3, ViaNAT, "IIS/.NET app servers and the internal NLB"},
+		{"data", 4, ViaNAT, "SQL Server Always On nodes"},
+		{"endpoints", 6, Isolated, "VPC interface endpoints"},
+	}
+	// MgmtTiers are the tiers of the management VPC.
+	MgmtTiers = []Tier{
+		{"edge", 5, ViaInternetGateway, "NAT gateways and the RD gateway's public addresses"},
+		{"mgmt", 3, ViaNAT, "RD gateway, NTP and management applications"},
+		{"directory", 5, ViaNAT, "Active Directory domain controllers"},
+		{"endpoints", 5, Isolated, "VPC interface endpoints"},
+	}
+)
+
+// LayoutFor is the tier list of the management VPC or of a workload VPC.
+func LayoutFor(mgmt bool) []Tier {
+	if mgmt {
+		return MgmtTiers
+	}
+	return WorkloadTiers
+}
+
+// MaxAZs is how many AZs the plan always reserves room for, so that growing from two AZs
+// to three adds subnets without moving (and so replacing) any existing one.
+const MaxAZs = 3
+
+// Subnet is one carved subnet.
+type Subnet struct {
+	Tier    Tier
+	AZIndex int
+	CIDR    netip.Prefix
+}
+
+// Carve lays out every tier in every AZ inside vpc. Addresses are assigned largest
+// subnets first (so every block is aligned), and always for MaxAZs AZs, so that a
+// subnet's CIDR depends only on the VPC, its tier and its AZ index.
+func Carve(vpc netip.Prefix, tiers []Tier, azCount int) ([]Subnet, error) {
+	if azCount < 1 || azCount > MaxAZs {
+		return nil, fmt.Errorf("AZ count %d is outside 1..%d", azCount, MaxAZs)
+	}
+	type slot struct {
+		tier, az int
+	}
+	var slots []slot
+	for az := 0; az < MaxAZs; az++ {
+		for t := range tiers {
+			slots = append(slots, slot{t, az})
+		}
+	}
+	sort.SliceStable(slots, func(i, j int) bool { return tiers[slots[i].tier].NewBits < tiers[slots[j].tier].NewBits })
+
+	base := &net.IPNet{IP: vpc.Addr().AsSlice(), Mask: net.CIDRMask(vpc.Bits(), 32)}
+	var carved []*net.IPNet
+	var out []Subnet
+	var prev *net.IPNet
+	for _, s := range slots {
+		tier := tiers[s.tier]
+		prefixLen := vpc.Bits() + tier.NewBits
+		if prefixLen > 28 {
+			return nil, fmt.Errorf("tier %s would be a /%d, smaller than AWS's /28 minimum", tier.Name, prefixLen)
+		}
+		var next *net.IPNet
+		if prev == nil {
+			var err error
+			if next, err = cidr.Subnet(base, tier.NewBits, 0); err != nil {
+				return nil, err
+			}
+		} else {
+			var overflow bool
+			if next, overflow = cidr.NextSubnet(prev, prefixLen); overflow {
+				return nil, fmt.Errorf("tier %s does not fit in %s", tier.Name, vpc)
+			}
+		}
+		carved = append(carved, next)
+		prev = next
+		p, _ := netip.AddrFromSlice(next.IP.To4())
+		if s.az < azCount {
+			out = append(out, Subnet{Tier: tier, AZIndex: s.az, CIDR: netip.PrefixFrom(p, prefixLen)})
+		}
+	}
+	if err := cidr.VerifyNoOverlap(carved, base); err != nil {
+		return nil, fmt.Errorf("%d tiers in %d AZs do not fit in %s: %v", len(tiers), MaxAZs, vpc, err)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].AZIndex != out[j].AZIndex {
+			return out[i].AZIndex < out[j].AZIndex
+		}
+		return tierIndex(tiers, out[i].Tier.Name) < tierIndex(tiers, out[j].Tier.Name)
+	})
+	return out, nil
+}
+
+func tierIndex(tiers []Tier, name string) int {
+	for i, t := range tiers {
+		if t.Name == name {
+			return i
+		}
+	}
+	return -1
+}
