@@ -44,7 +44,7 @@ var invokes = map[string]func(region string, args resource.PropertyMap) map[stri
 	"aws:ssm/getParameter:getParameter": func(region string, args resource.PropertyMap) map[string]any {
 		name := args["name"].StringValue()
 		return map[string]any{"id": name, "name": name, "type": "String", "version": 1.0,
-			"value": "ami-" + shortHash(region + name), "insecureValue": "ami-" + shortHash(region+name),
+			"value": "ami-" + shortHash(region+name), "insecureValue": "ami-" + shortHash(region+name),
 			"arn": "arn:aws:ssm:" + region + "::parameter" + name}
 	},
 	"aws:ec2/getAmi:getAmi": func(region string, args resource.PropertyMap) map[string]any {

@@ -2,87 +2,16 @@
 // (no cloud, no CLI, no network), prints what would be built and the security control
 // results, and optionally writes DIR/<stack>.json and DIR/<stack>.mmd.
 //
+//	go run ./cmd/plan [-stack NAME] [-out DIR] [-dir PROJECT_DIR]
+//
 // Exit status: 0 all is well; 1 a control of severity high or critical failed;
 // 2 invalid configuration or a program error.
 package main
 
 import (
-	"encoding/json"
-	"flag"
-	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/giftcard/platform-infra/offline"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
-
-func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stack := fs.String("stack", "", "plan only this stack (and mgmt first when it reads mgmt); default: every stack, in deploy order")
-	out := fs.String("out", "", "also write <stack>.json and <stack>.mmd into this directory")
-	dir := fs.String("dir", ".", "project directory holding Pulumi.yaml and the stack files")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-
-	chain, err := offline.NewChain(*dir)
-	if err != nil {
-		fmt.Fprintln(stderr, "plan:", err)
-		return 2
-	}
-	var stacks []string
-	if *stack != "" {
-		stacks = []string{*stack}
-	}
-	planned, planErr := chain.Plan(stacks...)
-
-	status := 0
-	for _, p := range planned {
-		if !p.Requested {
-			fmt.Fprintf(stdout, "== stack %s: planned to feed the stack references of %s\n\n", p.Stack, *stack)
-			continue
-		}
-		p.Document.WriteSummary(stdout)
-		fmt.Fprintln(stdout)
-		if blocking := p.Document.Blocking(); len(blocking) > 0 {
-			status = 1
-		}
-		if *out != "" {
-			if err := write(*out, p); err != nil {
-				fmt.Fprintln(stderr, "plan:", err)
-				return 2
-			}
-		}
-	}
-	if planErr != nil {
-		fmt.Fprintln(stderr, "plan:", planErr)
-		return 2
-	}
-	if status == 1 {
-		fmt.Fprintln(stderr, "plan: a control of severity high or critical failed")
-	}
-	return status
-}
-
-func write(dir string, p *offline.Planned) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(p.Document, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, p.Stack+".json"), append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	f, err := os.Create(filepath.Join(dir, p.Stack+".mmd"))
-	if err != nil {
-		return err
-	}
-	p.Document.WriteMermaid(f)
-	return f.Close()
-}
+func main() { os.Exit(offline.Main(os.Args[1:], os.Stdout, os.Stderr)) }

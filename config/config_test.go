@@ -1,0 +1,217 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// valid is a complete, valid prod config in the raw string form Pulumi hands the program.
+func valid() map[string]string {
+	raw := map[string]string{
+		"environment": "prod", "owner": "platform", "costCentre": "CC-1", "dataClassification": "restricted",
+		"allowDataOutsideIndia": "false", "drRegion": "centralindia", "azCount": "2",
+		"mgmtVpcCidr": "10.10.0.0/20", "uatVpcCidr": "10.20.0.0/20", "prodVpcCidr": "10.30.0.0/18",
+		"onPremCidr": "172.16.0.0/16", "drVnetCidr": "10.40.0.0/18",
+		"windowsVersion": "2022", "allowEndOfLifeWindows": "false",
+		"appInstanceType": "m6i.xlarge", "appMinInstances": "2", "appMaxInstances": "10",
+		"sqlInstanceType": "r6i.2xlarge", "sqlNodeCount": "2",
+		"mgmtStackName": "organization/giftcard-platform/mgmt",
+	}
+	out := map[string]string{RegionKey: "ap-south-1"}
+	for k, v := range raw {
+		out[FullKey(k)] = v
+	}
+	return out
+}
+
+func load(t *testing.T, stack string, values map[string]string) (*Config, error) {
+	t.Helper()
+	return Load(stack, func(k string) (string, bool) { v, ok := values[k]; return v, ok })
+}
+
+func TestValidConfigLoads(t *testing.T) {
+	c, err := load(t, "prod", valid())
+	require.NoError(t, err)
+	assert.Equal(t, Prod, c.Environment)
+	assert.Equal(t, "10.30.0.0/18", c.VpcCidr().String())
+	assert.Equal(t, 2, c.AZCount)
+	assert.Empty(t, c.Warnings())
+	assert.Equal(t, "gc-prod-app-a", c.Name("app", AZSuffix("ap-south-1a")))
+}
+
+// Each case breaks one rule; the error must name the key, the bad value and what is expected.
+func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
+	cases := []struct {
+		name     string
+		stack    string
+		set      map[string]string
+		key      string
+		value    string
+		expected string
+	}{
+		{"unknown environment", "prod", map[string]string{"environment": "staging"}, "environment", "staging", "one of mgmt, uat, prod"},
+		{"environment is not the stack's role", "prod", map[string]string{"environment": "uat"}, "environment", "uat", `role of stack "prod"`},
+		{"AWS region outside India", "prod", map[string]string{RegionKey: "eu-west-1"}, RegionKey, "eu-west-1", "a region in India"},
+		{"malformed AWS region", "prod", map[string]string{RegionKey: "mumbai"}, RegionKey, "mumbai", "an AWS region name"},
+		{"DR region outside India", "prod", map[string]string{"drRegion": "westeurope"}, "drRegion", "westeurope", "a region in India"},
+		{"unparsable CIDR", "prod", map[string]string{"uatVpcCidr": "10.20.0.0/33"}, "uatVpcCidr", "10.20.0.0/33", "an IPv4 CIDR"},
+		{"host bits set", "prod", map[string]string{"uatVpcCidr": "10.20.0.1/20"}, "uatVpcCidr", "10.20.0.1/20", "did you mean 10.20.0.0/20"},
+		{"public VPC range", "prod", map[string]string{"uatVpcCidr": "8.8.0.0/20"}, "uatVpcCidr", "8.8.0.0/20", "private (RFC 1918)"},
+		{"VPC prefix too small for the tiers", "prod", map[string]string{"uatVpcCidr": "10.20.0.0/25"}, "uatVpcCidr", "10.20.0.0/25", "between /16 and /24"},
+		{"VPC too small for its tiers", "prod", map[string]string{"uatVpcCidr": "10.20.0.0/24"}, "uatVpcCidr", "10.20.0.0/24", "large enough for its subnet tiers"},
+		{"VPC overlaps on-premise", "prod", map[string]string{"prodVpcCidr": "172.16.0.0/18"}, "onPremCidr", "172.16.0.0/16", "disjoint from giftcard-platform:prodVpcCidr = 172.16.0.0/18"},
+		{"DR overlaps prod", "prod", map[string]string{"drVnetCidr": "10.30.32.0/19"}, "drVnetCidr", "10.30.32.0/19", "disjoint from giftcard-platform:prodVpcCidr = 10.30.0.0/18"},
+		{"one AZ", "prod", map[string]string{"azCount": "1"}, "azCount", "1", "2 or 3"},
+		{"azCount not an integer", "prod", map[string]string{"azCount": "two"}, "azCount", "two", "an integer"},
+		{"bool not a bool", "prod", map[string]string{"allowEndOfLifeWindows": "yes please"}, "allowEndOfLifeWindows", "yes please", "true or false"},
+		{"prod with one app instance", "prod", map[string]string{"appMinInstances": "1"}, "appMinInstances", "1", "from 2 to"},
+		{"max below min", "prod", map[string]string{"appMaxInstances": "1"}, "appMaxInstances", "1", "from appMinInstances (2)"},
+		{"prod with one SQL node", "prod", map[string]string{"sqlNodeCount": "1"}, "sqlNodeCount", "1", "from 2 to 9"},
+		{"too many SQL replicas", "prod", map[string]string{"sqlNodeCount": "12"}, "sqlNodeCount", "12", "from 2 to 9"},
+		{"bad instance type", "prod", map[string]string{"sqlInstanceType": "huge"}, "sqlInstanceType", "huge", "an EC2 instance type"},
+		{"end-of-life Windows", "prod", map[string]string{"windowsVersion": "2012-R2"}, "windowsVersion", "2012-R2", "allowEndOfLifeWindows"},
+		{"unknown Windows", "prod", map[string]string{"windowsVersion": "2003"}, "windowsVersion", "2003", "one of 2012-R2, 2016"},
+		{"empty owner", "prod", map[string]string{"owner": " "}, "owner", " ", "a non-empty tag value"},
+		{"unknown classification", "prod", map[string]string{"dataClassification": "secret"}, "dataClassification", "secret", "one of public, internal"},
+		{"bad stack reference", "prod", map[string]string{"mgmtStackName": "mgmt"}, "mgmtStackName", "mgmt", "<org>/<project>/<stack>"},
+		{"missing key", "prod", map[string]string{"owner": "\x00unset"}, "owner", "", "a value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			values := valid()
+			for k, v := range tc.set {
+				if !strings.Contains(k, ":") {
+					k = FullKey(k)
+				}
+				if v == "\x00unset" {
+					delete(values, k)
+				} else {
+					values[k] = v
+				}
+			}
+			_, err := load(t, tc.stack, values)
+			require.Error(t, err)
+			var errs Errors
+			require.ErrorAs(t, err, &errs)
+			key := tc.key
+			if !strings.Contains(key, ":") {
+				key = FullKey(key)
+			}
+			var found *FieldError
+			for i := range errs {
+				if errs[i].Key == key {
+					found = &errs[i]
+				}
+			}
+			require.NotNil(t, found, "no error for %s in:\n%v", key, err)
+			assert.Equal(t, tc.value, found.Value)
+			assert.Contains(t, found.Expected, tc.expected)
+			assert.Contains(t, err.Error(), key)
+		})
+	}
+}
+
+func TestAllErrorsReportedTogether(t *testing.T) {
+	values := valid()
+	values[RegionKey] = "us-east-1"
+	values[FullKey("azCount")] = "5"
+	values[FullKey("uatVpcCidr")] = "10.10.0.0/20" // same as mgmt
+	values[FullKey("sqlNodeCount")] = "0"
+	_, err := load(t, "prod", values)
+	var errs Errors
+	require.ErrorAs(t, err, &errs)
+	keys := map[string]bool{}
+	for _, e := range errs {
+		keys[e.Key] = true
+	}
+	for _, k := range []string{RegionKey, FullKey("azCount"), FullKey("uatVpcCidr"), FullKey("sqlNodeCount")} {
+		assert.True(t, keys[k], "missing error for %s in %v", k, err)
+	}
+}
+
+func TestOverrideAllowsDataOutsideIndiaWithWarning(t *testing.T) {
+	values := valid()
+	values[RegionKey] = "eu-west-1"
+	values[FullKey("allowDataOutsideIndia")] = "true"
+	c, err := load(t, "prod", values)
+	require.NoError(t, err)
+	require.Len(t, c.Warnings(), 1)
+	assert.Contains(t, c.Warnings()[0], "leaves India")
+}
+
+func TestEndOfLifeWindowsAllowedWithFlagAndWarning(t *testing.T) {
+	values := valid()
+	values[FullKey("windowsVersion")] = "2012-R2"
+	values[FullKey("allowEndOfLifeWindows")] = "true"
+	c, err := load(t, "prod", values)
+	require.NoError(t, err)
+	require.Len(t, c.Warnings(), 1)
+	assert.Contains(t, c.Warnings()[0], "out of extended support since 2023-10-10")
+	assert.Equal(t, "Windows_Server-2012-R2_RTM", c.Release().AMIName)
+}
+
+func TestEndOfLifeFollowsTheCalendar(t *testing.T) {
+	defer func(orig func() time.Time) { Today = orig }(Today)
+	values := valid()
+	values[FullKey("windowsVersion")] = "2016"
+	Today = func() time.Time { return date("2027-01-11") }
+	_, err := load(t, "prod", values)
+	require.NoError(t, err, "2016 is supported until 12 January 2027")
+	Today = func() time.Time { return date("2027-01-12") }
+	_, err = load(t, "prod", values)
+	require.ErrorContains(t, err, "ended extended support on 2027-01-12")
+}
+
+func TestStackNamedAfterRoleWithSuffix(t *testing.T) {
+	values := valid()
+	_, err := load(t, "prod-canary", values)
+	require.NoError(t, err)
+}
+
+func TestMgmtNeedsNoStackReference(t *testing.T) {
+	values := valid()
+	values[FullKey("environment")] = "mgmt"
+	values[FullKey("mgmtStackName")] = ""
+	values[FullKey("appMinInstances")] = "1"
+	_, err := load(t, "mgmt", values)
+	require.NoError(t, err)
+}
+
+// Pulumi.yaml must declare exactly the keys the program reads, with the same type and
+// description, and a default for every key but the per-stack environment.
+func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
+	raw, err := os.ReadFile("../Pulumi.yaml")
+	require.NoError(t, err)
+	var doc struct {
+		Name   string `yaml:"name"`
+		Config map[string]struct {
+			Type        string `yaml:"type"`
+			Description string `yaml:"description"`
+			Default     any    `yaml:"default"`
+		} `yaml:"config"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	assert.Equal(t, Project, doc.Name)
+	declared := map[string]bool{}
+	for _, k := range Keys {
+		declared[k.Name] = true
+		d, ok := doc.Config[k.Name]
+		if !assert.True(t, ok, "Pulumi.yaml does not declare %s", k.Name) {
+			continue
+		}
+		assert.Equal(t, string(k.Type), d.Type, k.Name)
+		assert.Equal(t, k.Description, d.Description, k.Name)
+		if k.Name != "environment" {
+			assert.NotNil(t, d.Default, "%s has no default in Pulumi.yaml", k.Name)
+		}
+	}
+	for name := range doc.Config {
+		assert.True(t, declared[name], "Pulumi.yaml declares %s, which the program never reads", name)
+	}
+}

@@ -1,0 +1,81 @@
+package controls
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/giftcard/platform-infra/inventory"
+)
+
+func result(t *testing.T, s *inventory.Stack, id string) Result {
+	t.Helper()
+	c := Find(id)
+	require.NotNil(t, c, id)
+	return Evaluate(s, []Control{*c})[0]
+}
+
+func TestEveryControlPassesOnTheCompliantFixture(t *testing.T) {
+	s := compliantNetwork().stack()
+	for _, c := range Catalogue {
+		r := result(t, s, c.ID)
+		assert.Equal(t, Pass, r.Status, "%s: %v", c.ID, r.Failures)
+	}
+}
+
+func TestEveryControlFailsOnItsBrokenFixture(t *testing.T) {
+	for _, c := range Catalogue {
+		cases := breakages[c.ID]
+		require.NotEmpty(t, cases, "control %s has no failing fixture", c.ID)
+		for _, tc := range cases {
+			t.Run(c.ID+"/"+tc.name, func(t *testing.T) {
+				f := compliantNetwork()
+				tc.breakIt(f)
+				r := result(t, f.stack(), c.ID)
+				require.Equal(t, Fail, r.Status)
+				var urns []string
+				for _, fl := range r.Failures {
+					urns = append(urns, fl.URN)
+					assert.NotEmpty(t, fl.Message)
+				}
+				culprit := f.stack().Named(tc.culprit)
+				require.NotNil(t, culprit)
+				assert.Contains(t, urns, culprit.URN)
+			})
+		}
+	}
+}
+
+func TestControlsWithNothingToCheckAreNotApplicable(t *testing.T) {
+	empty := inventory.NewStack("p", "s", nil, nil)
+	for _, r := range Evaluate(empty, Catalogue) {
+		assert.Equal(t, NotApplicable, r.Status, r.ID)
+	}
+}
+
+func TestCatalogueEntriesAreComplete(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range Catalogue {
+		assert.False(t, seen[c.ID], "duplicate id %s", c.ID)
+		seen[c.ID] = true
+		assert.NotEmpty(t, c.Title, c.ID)
+		assert.NotEmpty(t, c.Frameworks, c.ID)
+		assert.Contains(t, []Severity{Low, Medium, High, Critical}, c.Severity, c.ID)
+		assert.NotNil(t, c.Rule, c.ID)
+	}
+}
+
+func TestBlockingOnlyHighAndCriticalFailures(t *testing.T) {
+	results := []Result{
+		{ID: "a", Severity: Critical, Status: Fail},
+		{ID: "b", Severity: High, Status: Pass},
+		{ID: "c", Severity: Medium, Status: Fail},
+		{ID: "d", Severity: High, Status: Fail},
+	}
+	var ids []string
+	for _, r := range Blocking(results) {
+		ids = append(ids, r.ID)
+	}
+	assert.Equal(t, []string{"a", "d"}, ids)
+}
