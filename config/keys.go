@@ -1,5 +1,7 @@
 package config
 
+import "slices"
+
 // Project is the Pulumi project name; config keys are namespaced with it.
 const Project = "giftcard-platform"
 
@@ -24,8 +26,11 @@ type Key struct {
 	bind        func(c *Config) any // pointer to the field the value lands in
 }
 
-// Keys is every project key, in the order the README's config reference lists them.
-var Keys = []Key{
+// Keys is every project key, in the order the README's config reference lists them:
+// the core keys here, then each concern's keys from its own file.
+var Keys = slices.Concat(coreKeys)
+
+var coreKeys = []Key{
 	{"environment", String, "Role of this stack: mgmt, uat or prod. Must match the stack name.", func(c *Config) any { return &c.Environment }},
 	{"owner", String, "Team that owns the estate; the owner tag on every resource.", func(c *Config) any { return &c.Tags.Owner }},
 	{"costCentre", String, "Cost centre billed for the estate; the cost-centre tag.", func(c *Config) any { return &c.Tags.CostCentre }},

@@ -70,13 +70,24 @@ func (f *fixture) named(name string) *inventory.Resource {
 	panic("no fixture resource " + name)
 }
 
-// breakages are, per control, ways to break a compliant stack and the resource the
-// failure must name. Every control of the catalogue must have at least one.
-var breakages = map[string][]struct {
+// compliantFixtures are the hand-built stacks on which every control of the catalogue
+// passes or does not apply; each concern adds its own (in an init of its fixture file).
+var compliantFixtures = map[string]func() *fixture{"network": compliantNetwork}
+
+// baseFixture is, per control id, the compliant fixture its breakages start from
+// (compliantNetwork when absent).
+var baseFixture = map[string]func() *fixture{}
+
+// breakage is one way to break a compliant fixture and the resource the failure must name.
+type breakage struct {
 	name    string
 	breakIt func(f *fixture)
 	culprit string
-}{
+}
+
+// breakages are, per control, ways to break a compliant stack. Every control of the
+// catalogue must have at least one; a concern's fixture file adds its controls' cases.
+var breakages = map[string][]breakage{
 	"GC-TAG-1": {
 		{"missing owner tag", func(f *fixture) {
 			tags := allTags()
