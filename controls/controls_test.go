@@ -60,6 +60,9 @@ func TestEveryControlFailsOnItsBrokenFixture(t *testing.T) {
 func TestControlsWithNothingToCheckAreNotApplicable(t *testing.T) {
 	empty := inventory.NewStack("p", "s", nil, nil)
 	for _, r := range Evaluate(empty, Catalogue) {
+		if r.ID == noPlaintextSecrets.ID {
+			continue // applies to every stack: an empty one has nothing to leak
+		}
 		assert.Equal(t, NotApplicable, r.Status, r.ID)
 	}
 }

@@ -108,6 +108,7 @@ var Catalogue = []Control{
 	dataInIndia,
 	noPublicIPOnLaunch,
 	natPerAZ,
+	noPlaintextSecrets,
 }
 
 func fail(r *inventory.Resource, msg string) Failure { return Failure{URN: r.URN, Message: msg} }

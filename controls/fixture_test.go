@@ -104,6 +104,12 @@ var breakages = map[string][]breakage{
 			f.resources = append(f.resources, &inventory.Resource{URN: "urn:rg", Type: "azure-native:resources:ResourceGroup", Name: "rg", Custom: true, Inputs: map[string]any{"location": "West Europe"}})
 		}, "rg"},
 	},
+	"GC-SEC-1": {
+		{"secret in a tag", func(f *fixture) { f.named("vpc").Inputs["tags"] = map[string]any{"owner": inventory.LeakedSecret} }, "vpc"},
+		{"secret nested in a list", func(f *fixture) {
+			f.named("igw").Inputs["rules"] = []any{map[string]any{"key": inventory.LeakedSecret}}
+		}, "igw"},
+	},
 	"GC-NET-1": {
 		{"app subnet maps public IPs", func(f *fixture) { f.named("app-a").Inputs["mapPublicIpOnLaunch"] = true }, "app-a"},
 	},

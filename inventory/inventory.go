@@ -11,6 +11,10 @@ import (
 // Secret is how a secret value appears in inputs and outputs: its value is never kept.
 const Secret = "[secret]"
 
+// LeakedSecret is how the offline plan shows a secret config value that the program put
+// into a resource input or output without marking it secret; its value is never kept.
+const LeakedSecret = "[secret-in-plaintext]"
+
 // Resource is one registered resource. The JSON field names are the plan's public contract.
 type Resource struct {
 	URN                 string         `json:"urn"`

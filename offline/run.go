@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
@@ -83,10 +84,49 @@ func Plan(project string, sc *StackConfig, upstream map[string]*Outputs, program
 		outs.Values[k] = v
 		outs.Secret[k] = res.Secret
 	}
+	// A placeholder is never printed, even where the program forgot to mark the value
+	// secret: there it becomes inventory.LeakedSecret, which the GC-SEC-1 control fails on,
+	// because `pulumi up` would store the real secret in plain text in the state.
+	placeholders := make([]string, len(sc.Secrets))
+	for i, k := range sc.Secrets {
+		placeholders[i] = sc.Values[k]
+	}
+	resources := mon.Resources()
+	for _, r := range resources {
+		r.Inputs = maskPlaceholders(r.Inputs, placeholders).(map[string]any)
+	}
 	return &Result{
-		Inventory: inventory.NewStack(project, sc.Stack, mon.Resources(), outs.Masked()),
+		Inventory: inventory.NewStack(project, sc.Stack, resources, maskPlaceholders(outs.Masked(), placeholders).(map[string]any)),
 		Outputs:   outs,
 	}, nil
+}
+
+// maskPlaceholders replaces every string that contains a secret's placeholder with
+// inventory.LeakedSecret, at any depth. (Values the program marked secret are already
+// inventory.Secret.)
+func maskPlaceholders(v any, placeholders []string) any {
+	switch x := v.(type) {
+	case string:
+		for _, p := range placeholders {
+			if p != "" && strings.Contains(x, p) {
+				return inventory.LeakedSecret
+			}
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = maskPlaceholders(e, placeholders)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = maskPlaceholders(e, placeholders)
+		}
+		return out
+	}
+	return v
 }
 
 // plainJSON turns SDK values (IDs, typed slices and maps) into plain JSON values.
