@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -213,5 +214,14 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 	}
 	for name := range doc.Config {
 		assert.True(t, declared[name], "Pulumi.yaml declares %s, which the program never reads", name)
+	}
+}
+
+// The README's configuration reference lists every key with its type.
+func TestReadmeDocumentsEveryKey(t *testing.T) {
+	raw, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	for _, k := range Keys {
+		assert.Contains(t, string(raw), fmt.Sprintf("| `%s` | %s |", k.Name, k.Type), "README does not document %s", k.Name)
 	}
 }
