@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/giftcard/platform-infra/config"
 	"github.com/giftcard/platform-infra/inventory"
 )
 
@@ -43,12 +44,6 @@ var tagsComplete = Control{
 	},
 }
 
-// Regions where payment system data may be stored (RBI, 6 April 2018).
-var (
-	IndianAWSRegions   = []string{"ap-south-1", "ap-south-2"}
-	IndianAzureRegions = []string{"centralindia", "southindia", "westindia", "jioindiawest", "jioindiacentral"}
-)
-
 var dataInIndia = Control{
 	ID:         "GC-DATA-1",
 	Title:      "Every cloud provider and resource location is in India (payment data localisation)",
@@ -61,7 +56,7 @@ var dataInIndia = Control{
 			switch {
 			case r.Type == "pulumi:providers:aws":
 				applicable = true
-				if region := inventory.String(r, "region"); !slices.Contains(IndianAWSRegions, region) {
+				if region := inventory.String(r, "region"); !slices.Contains(config.IndianAWSRegions, region) {
 					failures = append(failures, fail(r, fmt.Sprintf("AWS provider region %q is not in India", region)))
 				}
 			case inventory.IsAWS(r) && r.Provider == "":
@@ -69,7 +64,7 @@ var dataInIndia = Control{
 				failures = append(failures, fail(r, "uses the default AWS provider, whose region comes from the environment"))
 			case r.Custom && inventory.Package(r.Type) == "azure-native":
 				applicable = true
-				if loc := inventory.String(r, "location"); loc != "" && !slices.Contains(IndianAzureRegions, strings.ToLower(strings.ReplaceAll(loc, " ", ""))) {
+				if loc := inventory.String(r, "location"); loc != "" && !slices.Contains(config.IndianAzureRegions, strings.ToLower(strings.ReplaceAll(loc, " ", ""))) {
 					failures = append(failures, fail(r, fmt.Sprintf("Azure location %q is not in India", loc)))
 				}
 			}
