@@ -37,7 +37,9 @@ func acls(t *testing.T, role Role, azs int) (map[string]ACL, Addresses) {
 	return out, a
 }
 
-func first(a Addresses, tier string) netip.Addr { return a.Tiers[tier][0].Addr().Next().Next().Next().Next() }
+func first(a Addresses, tier string) netip.Addr {
+	return a.Tiers[tier][0].Addr().Next().Next().Next().Next()
+}
 func last(a Addresses, tier string) netip.Addr {
 	return a.Tiers[tier][len(a.Tiers[tier])-1].Addr().Next().Next().Next().Next()
 }
