@@ -61,13 +61,16 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("subnetIds", network.IDMap(vpc.SubnetIDs))
 	ctx.Export("routeTableIds", network.IDMap(vpc.RouteTableIDs))
 
+	var mgmt *Mgmt
 	if cfg.IsWorkload() {
-		mgmt, err := ReadMgmt(ctx, cfg)
-		if err != nil {
+		if mgmt, err = ReadMgmt(ctx, cfg); err != nil {
 			return err
 		}
 		ctx.Export("mgmtVpcId", mgmt.VpcID)
 		ctx.Export("mgmtVpcCidr", mgmt.VpcCidr)
+	}
+	if err := networkBaseline(ctx, cfg, provider, vpc, mgmt); err != nil {
+		return err
 	}
 	return nil
 }
