@@ -108,6 +108,13 @@ var Catalogue = []Control{
 	dataInIndia,
 	noPublicIPOnLaunch,
 	natPerAZ,
+	flowLogsOnEveryVpc,
+	defaultsStripped,
+	noNaclAdminPortsFromAnywhere,
+	peeringOnlyWithMgmt,
+	s3GatewayOnPrivateRouteTables,
+	ssmEndpointsInEveryVpc,
+	vpnTunnelsHardened,
 }
 
 func fail(r *inventory.Resource, msg string) Failure { return Failure{URN: r.URN, Message: msg} }
