@@ -88,14 +88,18 @@ func init() {
 	for _, id := range networkBaselineControls {
 		baseFixture[id] = compliantWorkloadNetwork
 	}
-	setIn := func(name, key string, v any) func(f *fixture) { return func(f *fixture) { f.named(name).Inputs[key] = v } }
+	setIn := func(name, key string, v any) func(f *fixture) {
+		return func(f *fixture) { f.named(name).Inputs[key] = v }
+	}
 	addIngress := func(acl string, e map[string]any) func(f *fixture) {
 		return func(f *fixture) {
 			r := f.named(acl)
 			r.Inputs["ingress"] = append(inventory.List(r.Inputs["ingress"]), e)
 		}
 	}
-	remove := func(names ...string) func(f *fixture) { return func(f *fixture) { f.resources = removeNamed(f.resources, names...) } }
+	remove := func(names ...string) func(f *fixture) {
+		return func(f *fixture) { f.resources = removeNamed(f.resources, names...) }
+	}
 
 	breakages["GC-NET-3"] = []breakage{
 		{"VPC without a flow log", remove("flow-log"), "vpc"},
