@@ -76,12 +76,20 @@ func NewNetworkAcls(ctx *pulumi.Context, name string, args *NetworkAclsArgs, opt
 		var ingress ec2.NetworkAclIngressArray
 		var egress ec2.NetworkAclEgressArray
 		for _, r := range acl.Ingress {
-			ingress = append(ingress, ec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(r.Number), Action: pulumi.String("allow"),
-				Protocol: pulumi.String(string(r.Protocol)), CidrBlock: pulumi.String(r.CIDR.String()), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)})
+			e := ec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(r.Number), Action: pulumi.String("allow"),
+				Protocol: pulumi.String(string(r.Protocol)), CidrBlock: pulumi.String(r.CIDR.String()), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
+			if r.Protocol == flows.ICMP {
+				e.IcmpType, e.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
+			}
+			ingress = append(ingress, e)
 		}
 		for _, r := range acl.Egress {
-			egress = append(egress, ec2.NetworkAclEgressArgs{RuleNo: pulumi.Int(r.Number), Action: pulumi.String("allow"),
-				Protocol: pulumi.String(string(r.Protocol)), CidrBlock: pulumi.String(r.CIDR.String()), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)})
+			e := ec2.NetworkAclEgressArgs{RuleNo: pulumi.Int(r.Number), Action: pulumi.String("allow"),
+				Protocol: pulumi.String(string(r.Protocol)), CidrBlock: pulumi.String(r.CIDR.String()), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
+			if r.Protocol == flows.ICMP {
+				e.IcmpType, e.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
+			}
+			egress = append(egress, e)
 		}
 		// Inline rules: the whole rule set of a tier is one resource, replaced atomically.
 		nacl, err := ec2.NewNetworkAcl(ctx, aclName, &ec2.NetworkAclArgs{

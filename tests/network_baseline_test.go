@@ -52,10 +52,11 @@ func addressesOf(t *testing.T, stack string, s *inventory.Stack) flows.Addresses
 }
 
 type naclEntry struct {
-	No       int
-	Protocol string
-	Cidr     string
-	From, To int
+	No                 int
+	Protocol           string
+	Cidr               string
+	From, To           int
+	IcmpType, IcmpCode int
 }
 
 func entriesOf(t *testing.T, acl *inventory.Resource, key string) []naclEntry {
@@ -64,7 +65,11 @@ func entriesOf(t *testing.T, acl *inventory.Resource, key string) []naclEntry {
 	for _, raw := range inventory.List(acl.Inputs[key]) {
 		m := raw.(map[string]any)
 		assert.Equal(t, "allow", m["action"], "%s %s", acl.Name, key)
-		out = append(out, naclEntry{int(m["ruleNo"].(float64)), m["protocol"].(string), m["cidrBlock"].(string), int(m["fromPort"].(float64)), int(m["toPort"].(float64))})
+		e := naclEntry{No: int(m["ruleNo"].(float64)), Protocol: m["protocol"].(string), Cidr: m["cidrBlock"].(string), From: int(m["fromPort"].(float64)), To: int(m["toPort"].(float64))}
+		if typ, ok := m["icmpType"].(float64); ok {
+			e.IcmpType, e.IcmpCode = int(typ), int(m["icmpCode"].(float64))
+		}
+		out = append(out, e)
 	}
 	return out
 }
@@ -72,7 +77,7 @@ func entriesOf(t *testing.T, acl *inventory.Resource, key string) []naclEntry {
 func fromRules(rules []flows.Rule) []naclEntry {
 	var out []naclEntry
 	for _, r := range rules {
-		out = append(out, naclEntry{r.Number, string(r.Protocol), r.CIDR.String(), r.FromPort, r.ToPort})
+		out = append(out, naclEntry{r.Number, string(r.Protocol), r.CIDR.String(), r.FromPort, r.ToPort, r.IcmpType, r.IcmpCode})
 	}
 	return out
 }
@@ -108,6 +113,9 @@ func TestNothingElseFromTheInternet(t *testing.T) {
 			var declared []naclEntry
 			for _, f := range flows.Table {
 				if f.From == flows.Internet && (f.To == flows.Tier(roleOf(name), tier) || f.Via == tier && f.To.VPC == roleOf(name)) {
+					if f.Icmp != nil {
+						declared = append(declared, naclEntry{Protocol: string(f.Protocol), IcmpType: f.Icmp.Type, IcmpCode: f.Icmp.Code})
+					}
 					for _, p := range f.Ports {
 						declared = append(declared, naclEntry{Protocol: string(f.Protocol), From: p.From, To: p.To})
 					}
@@ -141,6 +149,13 @@ func containsEntry(list []naclEntry, e naclEntry) bool {
 func TestEverySubnetIsOnItsTiersNacl(t *testing.T) {
 	for _, name := range stacks {
 		s := stackOf(t, name)
+		for _, acl := range s.OfType(controls.TypeNetworkAcl) {
+			var pmtud bool
+			for _, e := range entriesOf(t, acl, "ingress") {
+				pmtud = pmtud || e.Protocol == "1" && e.Cidr == "0.0.0.0/0" && e.IcmpType == 3 && e.IcmpCode == 4
+			}
+			assert.True(t, pmtud, "%s %s drops ICMP fragmentation-needed: path MTU discovery breaks over the VPN", name, acl.Name)
+		}
 		assocs := s.OfType(controls.TypeNetworkAclAssoc)
 		require.Len(t, assocs, len(s.OfType(controls.TypeSubnet)), name)
 		seen := map[string]bool{}

@@ -75,10 +75,20 @@ func (p Place) String() string {
 type Protocol string
 
 const (
-	TCP Protocol = "6"
-	UDP Protocol = "17"
-	All Protocol = "-1"
+	ICMP Protocol = "1"
+	TCP  Protocol = "6"
+	UDP  Protocol = "17"
+	All  Protocol = "-1"
 )
+
+// Icmp is an ICMP type and code.
+type Icmp struct{ Type, Code int }
+
+// FragmentationNeeded is ICMP destination unreachable, fragmentation needed (type 3,
+// code 4): path MTU discovery. The VPN tunnels carry at most 1399 bytes while instances
+// send 9001-byte frames, so a NACL that drops it stalls large transfers (AD replication,
+// RDP) over the VPN.
+var FragmentationNeeded = Icmp{3, 4}
 
 // PortRange is an inclusive port range.
 type PortRange struct{ From, To int }
@@ -104,7 +114,9 @@ type Flow struct {
 	// ClientPorts is where replies go; nil means the ephemeral range. NTP is the
 	// exception: Windows Time sends from port 123, so replies come back to 123.
 	ClientPorts *PortRange
-	Why         string
+	// Icmp is the message an ICMP flow admits; ICMP errors have no replies.
+	Icmp *Icmp
+	Why  string
 }
 
 var (
@@ -113,14 +125,20 @@ var (
 	http = []PortRange{P(80), P(443)}
 )
 
-// Table is every flow the estate allows (DESIGN §4, reference workloads.md §3-4).
+// Table is every flow the estate allows: the declared flows and path MTU discovery into
+// every tier.
+var Table = append(slices.Clone(declared), pathMTUDiscovery()...)
+
+// declared are the flows of DESIGN §4 (reference workloads.md §3-4).
 // Traffic to the Amazon DNS resolver (VPC+2, 169.254.169.253), the instance metadata
 // service and Amazon Time Sync (169.254.169.123) is never filtered by NACLs, so it has no
 // flow here.
-var Table = []Flow{
+var declared = []Flow{
 	// Customer traffic: internet -> NLB -> firewall untrust (edge), firewall trust -> internal NLB -> app -> SQL.
 	{From: Internet, To: wl("edge"), Protocol: TCP, Ports: []PortRange{P(443)},
 		Why: "customers reach the internet-facing NLBs, which keep client IPs, and through them the firewall untrust interfaces"},
+	{From: wl("edge"), To: wl("edge"), Protocol: TCP, Ports: []PortRange{P(443)},
+		Why: "the NLB nodes of every AZ health-check the firewall untrust interfaces (and forward across AZs if cross-zone is ever on)"},
 	{From: wl("fw-trust"), To: wl("app"), Protocol: TCP, Ports: []PortRange{P(443)},
 		Why: "the firewalls forward inspected traffic, SNATed to their trust interfaces, to the internal NLB"},
 	{From: wl("app"), To: wl("app"), Protocol: TCP, Ports: []PortRange{P(443)},
@@ -141,11 +159,13 @@ var Table = []Flow{
 	{From: wl("fw-mgmt"), To: Internet, Via: "edge", Protocol: TCP, Ports: []PortRange{P(443)},
 		Why: "PAN-OS licensing, content updates and the S3 bootstrap bucket"},
 
-	// Administration from the management VPC over the peering.
-	{From: mg("mgmt"), To: wl("app"), Protocol: TCP, Ports: []PortRange{P(3389), {5985, 5986}},
-		Why: "administrators reach the app servers through the RD gateway (RDP) and automation uses WinRM"},
-	{From: mg("mgmt"), To: wl("data"), Protocol: TCP, Ports: []PortRange{P(3389), {5985, 5986}},
-		Why: "administrators and DBAs reach the SQL nodes through the RD gateway (RDP) and WinRM"},
+	// Administration from the management VPC over the peering. Automation runs through
+	// SSM Run Command and Session Manager over the interface endpoints, so WinRM never
+	// crosses the network.
+	{From: mg("mgmt"), To: wl("app"), Protocol: TCP, Ports: []PortRange{P(3389)},
+		Why: "administrators reach the app servers through the RD gateway"},
+	{From: mg("mgmt"), To: wl("data"), Protocol: TCP, Ports: []PortRange{P(1433), P(3389)},
+		Why: "DBA hosts reach SQL Server (DESIGN §4: 1433 from the app tier and the DBA hosts only); administrators through the RD gateway"},
 	{From: mg("mgmt"), To: wl("fw-mgmt"), Protocol: TCP, Ports: []PortRange{P(22), P(443)},
 		Why: "firewall management web UI and CLI from the management tier"},
 
@@ -165,12 +185,27 @@ var Table = []Flow{
 		Why: "the RD gateway behind its NLB (HTTPS transport); its security group admits only the admin CIDRs"},
 	{From: Internet, To: mg("mgmt"), Via: "edge", Protocol: UDP, Ports: []PortRange{P(3391)},
 		Why: "the RD gateway's UDP transport"},
-	{From: OnPremise, To: mg("mgmt"), Protocol: TCP, Ports: []PortRange{P(443), P(3389), {5985, 5986}},
+	{From: OnPremise, To: mg("mgmt"), Protocol: TCP, Ports: []PortRange{P(443), P(3389)},
 		Why: "administrators on premise reach the management tier over the VPN"},
 	{From: mg("mgmt"), To: mg("endpoints"), Protocol: TCP, Ports: []PortRange{P(443)}, Why: "SSM and CloudWatch through the interface endpoints"},
 	{From: mg("directory"), To: mg("endpoints"), Protocol: TCP, Ports: []PortRange{P(443)}, Why: "SSM and CloudWatch through the interface endpoints"},
 	{From: mg("mgmt"), To: Internet, Via: "edge", Protocol: TCP, Ports: http, Why: "Windows Update, CRL and OCSP checks through the AZ's NAT gateway"},
 	{From: mg("directory"), To: Internet, Via: "edge", Protocol: TCP, Ports: http, Why: "Windows Update, CRL and OCSP checks through the AZ's NAT gateway"},
+}
+
+// pathMTUDiscovery admits ICMP "fragmentation needed" into every tier of both layouts,
+// from anywhere: the router that sends it can be any hop of the path (an on-premise
+// router, an AWS tunnel endpoint, an internet router), and it opens no port.
+func pathMTUDiscovery() []Flow {
+	var out []Flow
+	for role, tiers := range map[Role][]subnetplan.Tier{WorkloadVPC: subnetplan.WorkloadTiers, MgmtVPC: subnetplan.MgmtTiers} {
+		for _, t := range tiers {
+			out = append(out, Flow{From: Internet, To: Tier(role, t.Name), Protocol: ICMP, Icmp: &FragmentationNeeded,
+				Why: "path MTU discovery: the VPN tunnels carry 1399 bytes, the internet 1500, instances send 9001"})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].To.String() < out[j].To.String() })
+	return out
 }
 
 // Addresses resolves the places of the flows for one VPC.
@@ -215,6 +250,8 @@ type Rule struct {
 	CIDR     netip.Prefix
 	FromPort int
 	ToPort   int
+	// IcmpType and IcmpCode are set for ICMP rules (-1 would be any).
+	IcmpType, IcmpCode int
 }
 
 // ACL is the derived NACL of one tier.
@@ -227,7 +264,7 @@ type entry struct {
 	egress   bool
 	cidr     netip.Prefix
 	protocol Protocol
-	ports    PortRange
+	ports    PortRange // for ICMP: From is the type, To the code
 	isReturn bool
 }
 
@@ -249,8 +286,14 @@ func NACLs(table []Flow, a Addresses) (map[string]ACL, error) {
 		if f.ClientPorts != nil {
 			replies = []PortRange{*f.ClientPorts}
 		}
-		if f.Protocol == All {
+		switch f.Protocol {
+		case All:
 			ports, replies = []PortRange{{0, 0}}, []PortRange{{0, 0}}
+		case ICMP:
+			if f.Icmp == nil {
+				return nil, fmt.Errorf("ICMP flow %s -> %s names no ICMP type", f.From, f.To)
+			}
+			ports, replies = []PortRange{{f.Icmp.Type, f.Icmp.Code}}, nil
 		}
 		add := func(tier string, egress bool, cidrs []netip.Prefix, rs []PortRange, isReturn bool) {
 			for _, c := range cidrs {
@@ -297,6 +340,9 @@ func NACLs(table []Flow, a Addresses) (map[string]ACL, error) {
 		acl := ACL{Tier: tier}
 		for _, e := range merge(kept) {
 			r := Rule{Egress: e.egress, Protocol: e.protocol, CIDR: e.cidr, FromPort: e.ports.From, ToPort: e.ports.To}
+			if e.protocol == ICMP {
+				r.FromPort, r.ToPort, r.IcmpType, r.IcmpCode = 0, 0, e.ports.From, e.ports.To
+			}
 			if e.egress {
 				r.Number = 100 + 10*len(acl.Egress)
 				acl.Egress = append(acl.Egress, r)
@@ -320,8 +366,11 @@ func guardAdminPorts(e entry) ([]entry, error) {
 	if e.egress || e.cidr != anyIPv4 {
 		return []entry{e}, nil
 	}
-	if e.protocol == All {
+	switch e.protocol {
+	case All:
 		return nil, fmt.Errorf("a flow admits every protocol from %s", anyIPv4)
+	case ICMP:
+		return []entry{e}, nil
 	}
 	var hit []int
 	for _, p := range adminPorts {
@@ -368,6 +417,16 @@ func merge(in []entry) []entry {
 			if _, all := groups[key{k.egress, k.cidr, All}]; all {
 				continue
 			}
+		}
+		if k.protocol == ICMP { // one entry per distinct type and code
+			seen := map[PortRange]bool{}
+			for _, r := range ranges {
+				if !seen[r] {
+					seen[r] = true
+					out = append(out, entry{k.egress, k.cidr, k.protocol, r, false})
+				}
+			}
+			continue
 		}
 		sort.Slice(ranges, func(i, j int) bool { return ranges[i].From < ranges[j].From })
 		cur := ranges[0]
@@ -429,6 +488,7 @@ func tiersWhere(table []Flow, role Role, match func(other Place) bool) []string 
 
 // Allows reports whether an ACL admits one packet (direction, source or destination
 // address, protocol, port): the reference the tests check derived and planned rules by.
+// ICMP is checked with AllowsIcmp.
 func (acl ACL) Allows(egress bool, addr netip.Addr, protocol Protocol, port int) bool {
 	rules := acl.Ingress
 	if egress {
@@ -438,7 +498,7 @@ func (acl ACL) Allows(egress bool, addr netip.Addr, protocol Protocol, port int)
 		if !r.CIDR.Contains(addr) {
 			continue
 		}
-		if r.Protocol == All || r.Protocol == protocol && r.FromPort <= port && port <= r.ToPort {
+		if r.Protocol == All || r.Protocol == protocol && protocol != ICMP && r.FromPort <= port && port <= r.ToPort {
 			return true
 		}
 	}
@@ -464,3 +524,17 @@ func RoleOf(mgmt bool) Role {
 
 // RuleQuota is AWS's default number of rules per NACL and direction.
 const RuleQuota = 20
+
+// AllowsIcmp reports whether an ACL admits an ICMP message.
+func (acl ACL) AllowsIcmp(egress bool, addr netip.Addr, m Icmp) bool {
+	rules := acl.Ingress
+	if egress {
+		rules = acl.Egress
+	}
+	for _, r := range rules {
+		if r.CIDR.Contains(addr) && (r.Protocol == All || r.Protocol == ICMP && r.IcmpType == m.Type && r.IcmpCode == m.Code) {
+			return true
+		}
+	}
+	return false
+}

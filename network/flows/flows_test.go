@@ -124,6 +124,13 @@ func TestEveryFlowPassesBothWaysOnItsPath(t *testing.T) {
 			return a.Peers[len(a.Peers)-1].Addr().Next()
 		}
 		for _, f := range Table {
+			if f.Protocol == ICMP {
+				if f.To.Kind == TierPlace && f.To.VPC == role {
+					assert.True(t, out[f.To.Tier].AllowsIcmp(false, host(f.From), *f.Icmp), "%s: %s", f.To, f.Why)
+					assert.False(t, out[f.To.Tier].AllowsIcmp(false, host(f.From), Icmp{8, 0}), "%s: only the declared ICMP message", f.To)
+				}
+				continue
+			}
 			port, reply := 0, 50000
 			if f.Protocol != All {
 				port = f.Ports[len(f.Ports)-1].To
@@ -227,4 +234,16 @@ func TestNtpRepliesReturnToPort123(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, out["app"].Allows(false, internetHost, UDP, 123))
 	assert.False(t, out["app"].Allows(false, internetHost, UDP, 50000))
+}
+
+func TestIcmpFlowsHaveNoRepliesAndNeedAType(t *testing.T) {
+	a, _ := addresses(t, MgmtVPC, 2)
+	out, err := NACLs([]Flow{{From: OnPremise, To: Tier(MgmtVPC, "mgmt"), Protocol: ICMP, Icmp: &FragmentationNeeded}}, a)
+	require.NoError(t, err)
+	require.Len(t, out["mgmt"].Ingress, 1)
+	assert.Empty(t, out["mgmt"].Egress)
+	r := out["mgmt"].Ingress[0]
+	assert.Equal(t, [4]int{3, 4, 0, 0}, [4]int{r.IcmpType, r.IcmpCode, r.FromPort, r.ToPort})
+	_, err = NACLs([]Flow{{From: OnPremise, To: Tier(MgmtVPC, "mgmt"), Protocol: ICMP}}, a)
+	require.ErrorContains(t, err, "names no ICMP type")
 }
