@@ -219,7 +219,6 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 			Type        string `yaml:"type"`
 			Description string `yaml:"description"`
 			Default     any    `yaml:"default"`
-			Secret      bool   `yaml:"secret"`
 		} `yaml:"config"`
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &doc))
@@ -235,11 +234,9 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		assert.Equal(t, k.Description, d.Description, k.Name)
 		switch {
 		case k.Secret():
-			assert.True(t, d.Secret, "%s is a secret but Pulumi.yaml does not say `secret: true`", k.Name)
-			assert.Nil(t, d.Default, "%s is a secret: only stack files may set it", k.Name)
+			assert.Equal(t, "", d.Default, "%s is a secret: its default is empty, only stack files set it", k.Name)
 		case k.Name != "environment":
 			assert.NotNil(t, d.Default, "%s has no default in Pulumi.yaml", k.Name)
-			assert.False(t, d.Secret, "%s is declared secret but the program does not treat it so", k.Name)
 		}
 	}
 	for name := range doc.Config {
@@ -283,4 +280,31 @@ func TestDocumentationVpnPeerWarnsInMgmt(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, c.Warnings(), 1)
 	assert.Contains(t, c.Warnings()[0], "documentation address")
+}
+
+func TestPlainTunnelKeyIsRefused(t *testing.T) {
+	values := valid()
+	values[FullKey("environment")] = "mgmt"
+	values[FullKey("mgmtStackName")] = ""
+	values[FullKey("appMinInstances")] = "1"
+	c, err := load(t, "mgmt", values)
+	require.NoError(t, err)
+	secure := map[string]bool{FullKey("vpnTunnel1PreSharedKey"): true}
+	err = c.CheckSecrets(func(k string) bool { return secure[k] })
+	var errs Errors
+	require.ErrorAs(t, err, &errs)
+	require.Len(t, errs, 1)
+	assert.Equal(t, FullKey("vpnTunnel2PreSharedKey"), errs[0].Key)
+	assert.Equal(t, "[secret]", errs[0].Value)
+	assert.Contains(t, errs[0].Expected, "pulumi config set --secret vpnTunnel2PreSharedKey")
+	assert.NotContains(t, err.Error(), "Tunnel2.Key_abcdef")
+
+	secure[FullKey("vpnTunnel2PreSharedKey")] = true
+	require.NoError(t, c.CheckSecrets(func(k string) bool { return secure[k] }))
+	// uat and prod leave the keys empty, which is not a plain secret.
+	values = valid()
+	values[FullKey("vpnTunnel1PreSharedKey")], values[FullKey("vpnTunnel2PreSharedKey")] = "", ""
+	c, err = load(t, "prod", values)
+	require.NoError(t, err)
+	require.NoError(t, c.CheckSecrets(func(string) bool { return false }))
 }

@@ -49,9 +49,9 @@ var networkKeys = []Key{
 }
 
 // secretKeys names the keys whose values are config secrets: only stack files set them
-// (as `secure:` ciphertext), Pulumi.yaml declares them `secret: true` with no default,
-// the loader accepts them unset (validation says where one is required), and errors
-// never echo their values.
+// (as `secure:` ciphertext), Pulumi.yaml gives them an empty default, the loader accepts
+// them unset (validation says where one is required), CheckSecrets refuses a plain
+// value, and errors never echo their values.
 var secretKeys = map[string]bool{}
 
 func secretKey(k Key) Key {
@@ -61,6 +61,25 @@ func secretKey(k Key) Key {
 
 // Secret is true for a key whose value is a config secret.
 func (k Key) Secret() bool { return secretKeys[k.Name] }
+
+// CheckSecrets fails for every secret key that holds a value Pulumi does not treat as a
+// config secret: a plain value sits unencrypted in the stack file and in the state.
+// isSecret is the program's view (ctx.IsConfigSecret), by full key.
+func (c *Config) CheckSecrets(isSecret func(fullKey string) bool) error {
+	var errs Errors
+	for _, k := range Keys {
+		if !k.Secret() {
+			continue
+		}
+		if v, _ := k.bind(c).(*string); v != nil && *v != "" && !isSecret(FullKey(k.Name)) {
+			errs.add(FullKey(k.Name), redacted, "a config secret, set with `pulumi config set --secret "+k.Name+" <value>` (a plain value is stored unencrypted)")
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
 
 // redacted stands for a secret value in a FieldError.
 const redacted = "[secret]"

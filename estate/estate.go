@@ -16,7 +16,14 @@ import (
 
 // LoadConfig reads and validates the stack's configuration from the Pulumi context.
 func LoadConfig(ctx *pulumi.Context) (*config.Config, error) {
-	return config.Load(ctx.Stack(), ctx.GetConfig)
+	cfg, err := config.Load(ctx.Stack(), ctx.GetConfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckSecrets(ctx.IsConfigSecret); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // Run declares the stack. Invalid config fails before any resource is declared.

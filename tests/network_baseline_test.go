@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -619,4 +620,22 @@ func TestThreeAZsStayInsideTheQuotas(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2*3, mgmtSide, "directory and mgmt tiers in three AZs")
+}
+
+// A tunnel key written into the stack file in plain text fails the run before any
+// resource: it would sit unencrypted in the file and in the state.
+func TestPlainTunnelKeyInTheStackFileFailsTheRun(t *testing.T) {
+	dir := copyProject(t)
+	path := dir + "/Pulumi.mgmt.yaml"
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	edited := strings.Replace(string(raw), "secure: REPLACE-WITH-pulumi-config-set-secret-vpnTunnel2PreSharedKey", "Plain.Text_Key2", 1)
+	require.NotEqual(t, string(raw), edited)
+	require.NoError(t, os.WriteFile(path, []byte(edited), 0o644))
+	chain, err := offline.NewChain(dir)
+	require.NoError(t, err)
+	planned, err := chain.Plan("mgmt")
+	require.ErrorContains(t, err, "pulumi config set --secret vpnTunnel2PreSharedKey")
+	assert.NotContains(t, err.Error(), "Plain.Text_Key2")
+	assert.Empty(t, planned)
 }
