@@ -105,6 +105,10 @@ func NewDns(ctx *pulumi.Context, name string, args *DnsArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 
+	// Resolver query logs are vended logs: the service adds this log group to the
+	// account's CloudWatch Logs resource policy itself (AWSLogDeliveryWrite, at most
+	// 5120 characters per region), so the deploying role needs logs:PutResourcePolicy and
+	// logs:DescribeResourcePolicies; the logs key already lets CloudWatch Logs encrypt.
 	qn := c.Name("dns-query-logs")
 	group, err := newAuditLogGroup(ctx, qn, fmt.Sprintf("/giftcard/%s/dns-query-logs", c.Environment), args.KmsKeyArn, ns.FlowLogRetentionDays, in)
 	if err != nil {
