@@ -507,12 +507,16 @@ func TestPrivateZoneAndResolverRuleAssociatedWithEveryVpc(t *testing.T) {
 	assert.Equal(t, rule.ID, out["resolverRuleId"])
 	assert.Equal(t, "FORWARD", inventory.String(rule, "ruleType"))
 	assert.Equal(t, "corp.giftcard.example.in", inventory.String(rule, "domainName"))
+	// Registration order is concurrent; the plan is in AZ order.
 	var mgmtPlan []subnetplan.Subnet
 	for _, sn := range mgmt.OfType(controls.TypeSubnet) {
 		if inventory.Tags(sn)["tier"] == subnetplan.DirectoryTier {
-			mgmtPlan = append(mgmtPlan, subnetplan.Subnet{Tier: subnetplan.Tier{Name: subnetplan.DirectoryTier}, CIDR: pfx(inventory.String(sn, "cidrBlock"))})
+			az := inventory.String(sn, "availabilityZone")
+			mgmtPlan = append(mgmtPlan, subnetplan.Subnet{Tier: subnetplan.Tier{Name: subnetplan.DirectoryTier},
+				AZIndex: int(az[len(az)-1] - 'a'), CIDR: pfx(inventory.String(sn, "cidrBlock"))})
 		}
 	}
+	sort.Slice(mgmtPlan, func(i, j int) bool { return mgmtPlan[i].AZIndex < mgmtPlan[j].AZIndex })
 	dcs, err := subnetplan.DomainControllerIPs(mgmtPlan)
 	require.NoError(t, err)
 	var targets []any
