@@ -35,6 +35,7 @@ type Config struct {
 	SQL                   SQL
 	Tags                  Tags
 	MgmtStackName         string
+	NetworkServices       NetworkServices
 }
 
 // Network holds the address plan. Every range is parsed and checked disjoint by Validate.
@@ -77,11 +78,17 @@ func Load(stack string, get Getter) (*Config, error) {
 	for _, k := range Keys {
 		full := FullKey(k.Name)
 		raw, ok := get(full)
+		if !ok && k.Secret() {
+			continue // only stack files set secrets; validation says where one is required
+		}
 		if !ok {
 			errs.add(full, "", "a value (declare a default in Pulumi.yaml or set it in the stack file)")
 			continue
 		}
 		if err := assign(k.bind(c), raw); err != nil {
+			if k.Secret() {
+				raw = redacted
+			}
 			errs.add(full, raw, err.Error())
 		}
 	}

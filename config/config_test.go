@@ -22,7 +22,11 @@ func valid() map[string]string {
 		"windowsVersion": "2022", "allowEndOfLifeWindows": "false",
 		"appInstanceType": "m6i.xlarge", "appMinInstances": "2", "appMaxInstances": "10",
 		"sqlInstanceType": "r6i.2xlarge", "sqlNodeCount": "2",
-		"mgmtStackName": "organization/giftcard-platform/mgmt",
+		"mgmtStackName":  "organization/giftcard-platform/mgmt",
+		"platformDomain": "giftcard.example.in", "privateZoneName": "svc.giftcard.example.in", "adDomainName": "corp.giftcard.example.in",
+		"onPremVpnPeerIp": "198.51.100.20", "onPremBgpAsn": "65010", "vpnAmazonSideAsn": "64512",
+		"vpnTunnel1PreSharedKey": "Tunnel1.Key_abcdef", "vpnTunnel2PreSharedKey": "Tunnel2.Key_abcdef",
+		"onPremDcIps": "172.16.10.10,172.16.10.11", "flowLogRetentionDays": "365",
 	}
 	out := map[string]string{RegionKey: "ap-south-1"}
 	for k, v := range raw {
@@ -82,6 +86,27 @@ func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
 		{"unknown classification", "prod", map[string]string{"dataClassification": "secret"}, "dataClassification", "secret", "one of public, internal"},
 		{"bad stack reference", "prod", map[string]string{"mgmtStackName": "mgmt"}, "mgmtStackName", "mgmt", "<org>/<project>/<stack>"},
 		{"missing key", "prod", map[string]string{"owner": "\x00unset"}, "owner", "", "a value"},
+		{"public domain not a DNS name", "prod", map[string]string{"platformDomain": "Gift Card.in"}, "platformDomain", "Gift Card.in", "a lower-case DNS name"},
+		{"single-label AD domain", "prod", map[string]string{"adDomainName": "corp"}, "adDomainName", "corp", "at least two labels"},
+		{"private zone inside the AD domain", "prod", map[string]string{"privateZoneName": "sql.corp.giftcard.example.in"}, "privateZoneName", "sql.corp.giftcard.example.in", "outside the AD domain corp.giftcard.example.in"},
+		{"private zone is the AD domain", "prod", map[string]string{"privateZoneName": "corp.giftcard.example.in"}, "privateZoneName", "corp.giftcard.example.in", "shadow the private zone"},
+		{"retention CloudWatch rejects", "prod", map[string]string{"flowLogRetentionDays": "200"}, "flowLogRetentionDays", "200", "one of 180, 365, 400"},
+		{"retention below CERT-In's 180 days", "prod", map[string]string{"flowLogRetentionDays": "90"}, "flowLogRetentionDays", "90", "at least 180 days (CERT-In"},
+		{"VPN peer not an IP", "prod", map[string]string{"onPremVpnPeerIp": "vpn.example.in"}, "onPremVpnPeerIp", "vpn.example.in", "an IPv4 address"},
+		{"VPN peer private", "prod", map[string]string{"onPremVpnPeerIp": "10.1.2.3"}, "onPremVpnPeerIp", "10.1.2.3", "public, internet-routable"},
+		{"VPN peer in carrier-grade NAT", "prod", map[string]string{"onPremVpnPeerIp": "100.64.1.1"}, "onPremVpnPeerIp", "100.64.1.1", "public, internet-routable"},
+		{"BGP ASN out of range", "prod", map[string]string{"onPremBgpAsn": "0"}, "onPremBgpAsn", "0", "from 1 to 2147483647"},
+		{"BGP ASN reserved by AWS", "prod", map[string]string{"onPremBgpAsn": "7224"}, "onPremBgpAsn", "7224", "AWS does not reserve"},
+		{"BGP ASN equals Amazon's", "prod", map[string]string{"onPremBgpAsn": "64512"}, "onPremBgpAsn", "64512", "different from giftcard-platform:vpnAmazonSideAsn = 64512"},
+		{"Amazon side ASN public", "prod", map[string]string{"vpnAmazonSideAsn": "16509"}, "vpnAmazonSideAsn", "16509", "64512-65534 or 4200000000-4294967294"},
+		{"on-premise DC outside on-premise", "prod", map[string]string{"onPremDcIps": "172.16.10.10,10.99.0.1"}, "onPremDcIps", "172.16.10.10,10.99.0.1", "inside giftcard-platform:onPremCidr = 172.16.0.0/16 (10.99.0.1 is outside)"},
+		{"on-premise DC not an address", "prod", map[string]string{"onPremDcIps": "dc1"}, "onPremDcIps", "dc1", "comma-separated IPv4"},
+		{"on-premise DC twice", "prod", map[string]string{"onPremDcIps": "172.16.10.10, 172.16.10.10"}, "onPremDcIps", "172.16.10.10, 172.16.10.10", "listed twice"},
+		{"mgmt without tunnel key", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel1PreSharedKey": "\x00unset"}, "vpnTunnel1PreSharedKey", "", "pulumi config set --secret vpnTunnel1PreSharedKey"},
+		{"tunnel key too short", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel1PreSharedKey": "short"}, "vpnTunnel1PreSharedKey", "[secret]", "8-64 letters"},
+		{"tunnel key starts with 0", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel2PreSharedKey": "0abcdefghij"}, "vpnTunnel2PreSharedKey", "[secret]", "not starting with 0"},
+		{"tunnel key with a dash", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel2PreSharedKey": "abc-defghij"}, "vpnTunnel2PreSharedKey", "[secret]", "periods or underscores"},
+		{"same key on both tunnels", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel2PreSharedKey": "Tunnel1.Key_abcdef"}, "vpnTunnel2PreSharedKey", "[secret]", "different from vpnTunnel1PreSharedKey"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -208,7 +233,10 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		}
 		assert.Equal(t, string(k.Type), d.Type, k.Name)
 		assert.Equal(t, k.Description, d.Description, k.Name)
-		if k.Name != "environment" {
+		switch {
+		case k.Secret():
+			assert.Equal(t, "", d.Default, "%s is a secret: its default is empty, only stack files set it", k.Name)
+		case k.Name != "environment":
 			assert.NotNil(t, d.Default, "%s has no default in Pulumi.yaml", k.Name)
 		}
 	}
@@ -222,6 +250,72 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 	raw, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	for _, k := range Keys {
-		assert.Contains(t, string(raw), fmt.Sprintf("| `%s` | %s |", k.Name, k.Type), "README does not document %s", k.Name)
+		row := fmt.Sprintf("| `%s` | %s |", k.Name, k.Type)
+		assert.True(t, strings.Contains(string(raw), row), "README's configuration reference has no row starting %q", row)
 	}
+}
+
+func TestSecretsNeverAppearInErrors(t *testing.T) {
+	values := valid()
+	values[FullKey("environment")] = "mgmt"
+	values[FullKey("mgmtStackName")] = ""
+	values[FullKey("appMinInstances")] = "1"
+	values[FullKey("vpnTunnel1PreSharedKey")] = "sh0rt-secret"
+	values[FullKey("vpnTunnel2PreSharedKey")] = "sh0rt-secret"
+	_, err := load(t, "mgmt", values)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "sh0rt-secret")
+}
+
+func TestWorkloadStacksNeedNoTunnelKeys(t *testing.T) {
+	values := valid()
+	delete(values, FullKey("vpnTunnel1PreSharedKey"))
+	delete(values, FullKey("vpnTunnel2PreSharedKey"))
+	c, err := load(t, "prod", values)
+	require.NoError(t, err)
+	assert.Empty(t, c.NetworkServices.VPN.Tunnel1PSK)
+	var dcs []string
+	for _, ip := range c.OnPremDCs() {
+		dcs = append(dcs, ip.String())
+	}
+	assert.Equal(t, []string{"172.16.10.10", "172.16.10.11"}, dcs)
+}
+
+func TestDocumentationVpnPeerWarnsInMgmt(t *testing.T) {
+	values := valid()
+	values[FullKey("environment")] = "mgmt"
+	values[FullKey("mgmtStackName")] = ""
+	values[FullKey("appMinInstances")] = "1"
+	values[FullKey("onPremVpnPeerIp")] = "203.0.113.10"
+	c, err := load(t, "mgmt", values)
+	require.NoError(t, err)
+	require.Len(t, c.Warnings(), 1)
+	assert.Contains(t, c.Warnings()[0], "documentation address")
+}
+
+func TestPlainTunnelKeyIsRefused(t *testing.T) {
+	values := valid()
+	values[FullKey("environment")] = "mgmt"
+	values[FullKey("mgmtStackName")] = ""
+	values[FullKey("appMinInstances")] = "1"
+	c, err := load(t, "mgmt", values)
+	require.NoError(t, err)
+	secure := map[string]bool{FullKey("vpnTunnel1PreSharedKey"): true}
+	err = c.CheckSecrets(func(k string) bool { return secure[k] })
+	var errs Errors
+	require.ErrorAs(t, err, &errs)
+	require.Len(t, errs, 1)
+	assert.Equal(t, FullKey("vpnTunnel2PreSharedKey"), errs[0].Key)
+	assert.Equal(t, "[secret]", errs[0].Value)
+	assert.Contains(t, errs[0].Expected, "pulumi config set --secret vpnTunnel2PreSharedKey")
+	assert.NotContains(t, err.Error(), "Tunnel2.Key_abcdef")
+
+	secure[FullKey("vpnTunnel2PreSharedKey")] = true
+	require.NoError(t, c.CheckSecrets(func(k string) bool { return secure[k] }))
+	// uat and prod leave the keys empty, which is not a plain secret.
+	values = valid()
+	values[FullKey("vpnTunnel1PreSharedKey")], values[FullKey("vpnTunnel2PreSharedKey")] = "", ""
+	c, err = load(t, "prod", values)
+	require.NoError(t, err)
+	require.NoError(t, c.CheckSecrets(func(string) bool { return false }))
 }

@@ -28,7 +28,7 @@ type Key struct {
 
 // Keys is every project key, in the order the README's config reference lists them:
 // the core keys here, then each concern's keys from its own file.
-var Keys = slices.Concat(coreKeys)
+var Keys = slices.Concat(coreKeys, networkKeys)
 
 var coreKeys = []Key{
 	{"environment", String, "Role of this stack: mgmt, uat or prod. Must match the stack name.", func(c *Config) any { return &c.Environment }},

@@ -113,6 +113,7 @@ func (c *Config) Validate() error {
 	c.validateNetwork(&errs)
 	c.validateWindows(&errs)
 	c.validateSizing(&errs)
+	c.validateNetworkServices(&errs)
 
 	if c.IsWorkload() && !stackRefRE.MatchString(c.MgmtStackName) {
 		errs.add(key("mgmtStackName"), c.MgmtStackName, "a stack reference of the form <org>/<project>/<stack>")
@@ -225,6 +226,7 @@ func (c *Config) Warnings() []string {
 			w = append(w, fmt.Sprintf("Windows Server %s has been out of extended support since %s; allowed by %s", r.Version, r.EndOfSupport.Format(time.DateOnly), FullKey("allowEndOfLifeWindows")))
 		}
 	}
+	w = append(w, c.networkWarnings()...)
 	if c.AllowDataOutsideIndia && (!contains(IndianAWSRegions, c.AWSRegion) || !contains(IndianAzureRegions, c.DRRegion)) {
 		w = append(w, fmt.Sprintf("payment system data leaves India (aws:region %s, drRegion %s); allowed by %s", c.AWSRegion, c.DRRegion, FullKey("allowDataOutsideIndia")))
 	}

@@ -109,6 +109,13 @@ var Catalogue = []Control{
 	noPublicIPOnLaunch,
 	natPerAZ,
 	noPlaintextSecrets,
+	flowLogsOnEveryVpc,
+	defaultsStripped,
+	noNaclAdminPortsFromAnywhere,
+	peeringOnlyWithMgmt,
+	s3GatewayOnPrivateRouteTables,
+	ssmEndpointsInEveryVpc,
+	vpnTunnelsHardened,
 }
 
 func fail(r *inventory.Resource, msg string) Failure { return Failure{URN: r.URN, Message: msg} }

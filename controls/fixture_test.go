@@ -11,6 +11,7 @@ import (
 type fixture struct {
 	resources []*inventory.Resource
 	n         int
+	outputs   map[string]any // the stack's outputs (empty when nil)
 }
 
 const fixtureProvider = "urn:pulumi:test::giftcard-platform::pulumi:providers:aws::aws"
@@ -26,7 +27,11 @@ func (f *fixture) add(typ, name string, inputs map[string]any) *inventory.Resour
 }
 
 func (f *fixture) stack() *inventory.Stack {
-	return inventory.NewStack("giftcard-platform", "test", f.resources, map[string]any{})
+	outputs := f.outputs
+	if outputs == nil {
+		outputs = map[string]any{}
+	}
+	return inventory.NewStack("giftcard-platform", "test", f.resources, outputs)
 }
 
 func allTags() map[string]any {

@@ -16,7 +16,14 @@ import (
 
 // LoadConfig reads and validates the stack's configuration from the Pulumi context.
 func LoadConfig(ctx *pulumi.Context) (*config.Config, error) {
-	return config.Load(ctx.Stack(), ctx.GetConfig)
+	cfg, err := config.Load(ctx.Stack(), ctx.GetConfig)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckSecrets(ctx.IsConfigSecret); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // Run declares the stack. Invalid config fails before any resource is declared.
@@ -61,13 +68,16 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("subnetIds", network.IDMap(vpc.SubnetIDs))
 	ctx.Export("routeTableIds", network.IDMap(vpc.RouteTableIDs))
 
+	var mgmt *Mgmt
 	if cfg.IsWorkload() {
-		mgmt, err := ReadMgmt(ctx, cfg)
-		if err != nil {
+		if mgmt, err = ReadMgmt(ctx, cfg); err != nil {
 			return err
 		}
 		ctx.Export("mgmtVpcId", mgmt.VpcID)
 		ctx.Export("mgmtVpcCidr", mgmt.VpcCidr)
+	}
+	if err := networkBaseline(ctx, cfg, provider, vpc, mgmt); err != nil {
+		return err
 	}
 	return nil
 }

@@ -12,6 +12,13 @@ import (
 type Mgmt struct {
 	VpcID   pulumi.StringOutput
 	VpcCidr pulumi.StringOutput
+	// RouteTableIDs (by tier, in AZ order) and AZs are plain values: they decide how
+	// many peering routes the workload stack declares in the mgmt route tables.
+	RouteTableIDs map[string][]string
+	AZs           []string
+	// PrivateZoneID and ResolverRuleID are what the workload VPCs associate with.
+	PrivateZoneID  pulumi.StringOutput
+	ResolverRuleID pulumi.StringOutput
 }
 
 // ReadMgmt reads the mgmt stack through a StackReference. The mgmt VPC CIDR it reports
@@ -30,8 +37,54 @@ func ReadMgmt(ctx *pulumi.Context, cfg *config.Config) (*Mgmt, error) {
 		}
 		return got, nil
 	}).(pulumi.StringOutput)
-	return &Mgmt{
-		VpcID:   ref.GetStringOutput(pulumi.String("vpcId")),
-		VpcCidr: cidr,
-	}, nil
+	m := &Mgmt{
+		VpcID:          ref.GetStringOutput(pulumi.String("vpcId")),
+		VpcCidr:        cidr,
+		PrivateZoneID:  ref.GetStringOutput(pulumi.String("privateZoneId")),
+		ResolverRuleID: ref.GetStringOutput(pulumi.String("resolverRuleId")),
+	}
+
+	rts, err := plainOutput(ref, cfg, "routeTableIds")
+	if err != nil {
+		return nil, err
+	}
+	tiers, _ := rts.(map[string]any)
+	m.RouteTableIDs = map[string][]string{}
+	for tier, ids := range tiers {
+		list, _ := ids.([]any)
+		for _, id := range list {
+			s, ok := id.(string)
+			if !ok {
+				return nil, fmt.Errorf("stack %s: output routeTableIds.%s holds %v, expected route table ids", cfg.MgmtStackName, tier, id)
+			}
+			m.RouteTableIDs[tier] = append(m.RouteTableIDs[tier], s)
+		}
+	}
+	azs, err := plainOutput(ref, cfg, "availabilityZones")
+	if err != nil {
+		return nil, err
+	}
+	list, _ := azs.([]any)
+	for _, az := range list {
+		s, _ := az.(string)
+		m.AZs = append(m.AZs, s)
+	}
+	return m, nil
+}
+
+// plainOutput reads a stack output as a plain value, for outputs that decide what the
+// program declares (not just what it passes on).
+func plainOutput(ref *pulumi.StackReference, cfg *config.Config, name string) (any, error) {
+	d, err := ref.GetOutputDetails(name)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: output %s: %w", cfg.MgmtStackName, name, err)
+	}
+	v := d.Value
+	if v == nil {
+		v = d.SecretValue
+	}
+	if v == nil {
+		return nil, fmt.Errorf("stack %s has no output %s; deploy (or plan) mgmt first", cfg.MgmtStackName, name)
+	}
+	return v, nil
 }

@@ -10,32 +10,38 @@ import (
 // idPrefixes gives mocked resources IDs in AWS's own formats, so plans read like the real
 // thing and rules that resolve IDs to resources work on them.
 var idPrefixes = map[string]string{
-	"aws:ec2/vpc:Vpc":                                     "vpc-",
-	"aws:ec2/subnet:Subnet":                               "subnet-",
-	"aws:ec2/internetGateway:InternetGateway":             "igw-",
-	"aws:ec2/natGateway:NatGateway":                       "nat-",
-	"aws:ec2/eip:Eip":                                     "eipalloc-",
-	"aws:ec2/routeTable:RouteTable":                       "rtb-",
-	"aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
-	"aws:ec2/route:Route":                                 "r-rtb-",
-	"aws:ec2/securityGroup:SecurityGroup":                 "sg-",
-	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":   "sg-",
-	"aws:ec2/networkAcl:NetworkAcl":                       "acl-",
-	"aws:ec2/defaultNetworkAcl:DefaultNetworkAcl":         "acl-",
-	"aws:ec2/flowLog:FlowLog":                             "fl-",
-	"aws:ec2/vpcEndpoint:VpcEndpoint":                     "vpce-",
-	"aws:ec2/vpcPeeringConnection:VpcPeeringConnection":   "pcx-",
-	"aws:ec2/customerGateway:CustomerGateway":             "cgw-",
-	"aws:ec2/vpnGateway:VpnGateway":                       "vgw-",
-	"aws:ec2/vpnConnection:VpnConnection":                 "vpn-",
-	"aws:ec2/vpcDhcpOptions:VpcDhcpOptions":               "dopt-",
-	"aws:ec2/instance:Instance":                           "i-",
-	"aws:ec2/launchTemplate:LaunchTemplate":               "lt-",
-	"aws:ec2/networkInterface:NetworkInterface":           "eni-",
-	"aws:ebs/volume:Volume":                               "vol-",
-	"aws:route53/zone:Zone":                               "Z",
-	"aws:route53/resolverEndpoint:ResolverEndpoint":       "rslvr-out-",
-	"aws:route53/resolverRule:ResolverRule":               "rslvr-rr-",
+	"aws:ec2/vpc:Vpc":                                                                 "vpc-",
+	"aws:ec2/subnet:Subnet":                                                           "subnet-",
+	"aws:ec2/internetGateway:InternetGateway":                                         "igw-",
+	"aws:ec2/natGateway:NatGateway":                                                   "nat-",
+	"aws:ec2/eip:Eip":                                                                 "eipalloc-",
+	"aws:ec2/routeTable:RouteTable":                                                   "rtb-",
+	"aws:ec2/routeTableAssociation:RouteTableAssociation":                             "rtbassoc-",
+	"aws:ec2/route:Route":                                                             "r-rtb-",
+	"aws:ec2/securityGroup:SecurityGroup":                                             "sg-",
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":                               "sg-",
+	"aws:ec2/networkAcl:NetworkAcl":                                                   "acl-",
+	"aws:ec2/defaultNetworkAcl:DefaultNetworkAcl":                                     "acl-",
+	"aws:ec2/flowLog:FlowLog":                                                         "fl-",
+	"aws:ec2/vpcEndpoint:VpcEndpoint":                                                 "vpce-",
+	"aws:ec2/vpcPeeringConnection:VpcPeeringConnection":                               "pcx-",
+	"aws:ec2/customerGateway:CustomerGateway":                                         "cgw-",
+	"aws:ec2/vpnGateway:VpnGateway":                                                   "vgw-",
+	"aws:ec2/vpnConnection:VpnConnection":                                             "vpn-",
+	"aws:ec2/vpcDhcpOptions:VpcDhcpOptions":                                           "dopt-",
+	"aws:ec2/instance:Instance":                                                       "i-",
+	"aws:ec2/launchTemplate:LaunchTemplate":                                           "lt-",
+	"aws:ec2/networkInterface:NetworkInterface":                                       "eni-",
+	"aws:ebs/volume:Volume":                                                           "vol-",
+	"aws:route53/zone:Zone":                                                           "Z",
+	"aws:route53/resolverEndpoint:ResolverEndpoint":                                   "rslvr-out-",
+	"aws:route53/resolverRule:ResolverRule":                                           "rslvr-rr-",
+	"aws:route53/resolverRuleAssociation:ResolverRuleAssociation":                     "rslvr-rrassoc-",
+	"aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig":                       "rqlc-",
+	"aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation": "rqlca-",
+	"aws:ec2/networkAclAssociation:NetworkAclAssociation":                             "aclassoc-",
+	"aws:ec2/securityGroupRule:SecurityGroupRule":                                     "sgrule-",
+	"aws:ec2/vpcDhcpOptionsAssociation:VpcDhcpOptionsAssociation":                     "dopt-assoc-",
 }
 
 func physicalID(typ, urn string) string {
@@ -78,6 +84,27 @@ func computedOutputs(typ, id, region string, inputs resource.PropertyMap) map[st
 		h := shortHash(id)
 		out["publicIp"] = fmt.Sprintf("13.%d.%d.%d", int(h[0])%200+20, int(h[1])%250+1, int(h[2])%250+1)
 		out["allocationId"] = id
+	case "aws:cloudwatch/logGroup:LogGroup":
+		name := id
+		if n, ok := inputs["name"]; ok && n.IsString() {
+			name = n.StringValue()
+		}
+		out["arn"] = fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, AccountID, name)
+	case "aws:route53/zone:Zone":
+		out["zoneId"] = id
+		out["arn"] = "arn:aws:route53:::hostedzone/" + id
+		h := shortHash(id)
+		out["nameServers"] = []any{ // one name server in each of four TLDs, as Route 53 assigns them
+			fmt.Sprintf("ns-%d.awsdns-%02d.com", int(h[0])*7%2048, int(h[1])%64),
+			fmt.Sprintf("ns-%d.awsdns-%02d.net", int(h[2])*7%2048, int(h[3])%64),
+			fmt.Sprintf("ns-%d.awsdns-%02d.org", int(h[4])*7%2048, int(h[5])%64),
+			fmt.Sprintf("ns-%d.awsdns-%02d.co.uk", int(h[6])*7%2048, int(h[7])%64),
+		}
+	case "aws:route53/resolverEndpoint:ResolverEndpoint":
+		out["arn"] = fmt.Sprintf("arn:aws:route53resolver:%s:%s:resolver-endpoint/%s", region, AccountID, id)
+	case "aws:route53/resolverRule:ResolverRule":
+		out["arn"] = fmt.Sprintf("arn:aws:route53resolver:%s:%s:resolver-rule/%s", region, AccountID, id)
+		out["ownerId"] = AccountID
 	case "aws:kms/key:Key":
 		out["keyId"] = id
 		out["arn"] = fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, AccountID, id)

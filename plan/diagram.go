@@ -35,6 +35,9 @@ func (d *Document) WriteMermaid(w io.Writer) {
 			if r.Custom && inventory.String(r, "vpcId") == vpc.ID && (r.Type == "aws:ec2/internetGateway:InternetGateway") {
 				fmt.Fprintf(w, "    %s{{\"internet gateway\"}}\n", nodeID(r.ID))
 			}
+			if r.Custom && inventory.String(r, "vpcId") == vpc.ID && r.Type == typeVpnGateway {
+				fmt.Fprintf(w, "    %s{{\"VPN gateway AS%s\"}}\n", nodeID(r.ID), inventory.String(r, "amazonSideAsn"))
+			}
 		}
 		for _, nat := range s.OfType("aws:ec2/natGateway:NatGateway") {
 			if sn := s.ByID(inventory.String(nat, "subnetId")); sn != nil && inventory.String(sn, "vpcId") == vpc.ID {
@@ -45,6 +48,8 @@ func (d *Document) WriteMermaid(w io.Writer) {
 		fmt.Fprintln(w, "  end")
 		g.routes(s, vpc)
 	}
+	g.peering(s, d.Outputs)
+	g.vpn(s)
 	for _, ref := range s.OfType("pulumi:pulumi:StackReference") {
 		g.nodes[nodeID(ref.Name)] = fmt.Sprintf("[(\"stack %s\")]", ref.Name)
 		for _, vpc := range s.OfType("aws:ec2/vpc:Vpc") {
@@ -102,3 +107,77 @@ var unsafeNode = regexp.MustCompile(`[^A-Za-z0-9_]`)
 func nodeID(s string) string { return "n_" + unsafeNode.ReplaceAllString(s, "_") }
 
 func tierNode(vpc *inventory.Resource, tier string) string { return nodeID(vpc.Name + "_" + tier) }
+
+const (
+	typeVpnGateway     = "aws:ec2/vpnGateway:VpnGateway"
+	typePeering        = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+	typeRoute          = "aws:ec2/route:Route"
+	typeRouteTable     = "aws:ec2/routeTable:RouteTable"
+	typePropagation    = "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation"
+	typeVpnConnection  = "aws:ec2/vpnConnection:VpnConnection"
+	typeCustomerGw     = "aws:ec2/customerGateway:CustomerGateway"
+	typeOnPremVpnComp  = "giftcard:network:OnPremVpn"
+	mgmtVpcIDOutput    = "mgmtVpcId"
+	mgmtVpcCidrOutput  = "mgmtVpcCidr"
+	mgmtVpcNodeDefault = "n_mgmt_vpc"
+)
+
+// peering draws each peering connection, the peer VPC (the mgmt VPC of a workload stack,
+// known from the outputs it read through the StackReference), and the routes this stack
+// declares in the peer's route tables, which the VPC boxes cannot show.
+func (g *graph) peering(s *inventory.Stack, outputs map[string]any) {
+	mgmtID, _ := outputs[mgmtVpcIDOutput].(string)
+	mgmtCidr, _ := outputs[mgmtVpcCidrOutput].(string)
+	for _, pcx := range s.OfType(typePeering) {
+		peer := inventory.String(pcx, "peerVpcId")
+		peerNode := nodeID(peer)
+		label := "VPC " + peer
+		if peer != "" && peer == mgmtID {
+			label = fmt.Sprintf("VPC mgmt %s<br/>(stack reference)", mgmtCidr)
+		}
+		if peer == "" {
+			peerNode = mgmtVpcNodeDefault
+		}
+		g.nodes[peerNode] = fmt.Sprintf("[[\"%s\"]]", label)
+		g.nodes[nodeID(pcx.ID)] = fmt.Sprintf("{{\"peering %s\"}}", pcx.Name)
+		g.edge(nodeID(pcx.ID), peerNode, "accepted, remote DNS on")
+		back := map[string]int{}
+		for _, r := range s.OfType(typeRoute) {
+			if inventory.String(r, "vpcPeeringConnectionId") != pcx.ID {
+				continue
+			}
+			if rt := s.ByID(inventory.String(r, "routeTableId")); rt == nil || rt.Type != typeRouteTable {
+				back[inventory.String(r, "destinationCidrBlock")]++
+			}
+		}
+		for dest, n := range back {
+			g.edge(peerNode, nodeID(pcx.ID), fmt.Sprintf("%s, %d route tables", dest, n))
+		}
+	}
+}
+
+// vpn draws the site-to-site VPN: the tiers whose route tables learn on-premise routes,
+// the VPN gateway, the tunnels to the customer gateway and the on-premise network.
+func (g *graph) vpn(s *inventory.Stack) {
+	for _, p := range s.OfType(typePropagation) {
+		if rt := s.ByID(inventory.String(p, "routeTableId")); rt != nil {
+			if vpc := s.ByID(inventory.String(rt, "vpcId")); vpc != nil {
+				g.edge(tierNode(vpc, inventory.Tags(rt)["tier"]), nodeID(inventory.String(p, "vpnGatewayId")), "on-premise (BGP)")
+			}
+		}
+	}
+	for _, conn := range s.OfType(typeVpnConnection) {
+		cgw := s.ByID(inventory.String(conn, "customerGatewayId"))
+		if cgw == nil {
+			continue
+		}
+		g.nodes[nodeID(cgw.ID)] = fmt.Sprintf("[/\"customer gateway %s AS%s\"/]", inventory.String(cgw, "ipAddress"), inventory.String(cgw, "bgpAsn"))
+		g.edge(nodeID(inventory.String(conn, "vpnGatewayId")), nodeID(cgw.ID), "IPsec IKEv2, 2 tunnels")
+		onPrem := "on-premise"
+		if c := s.Component(conn); c != nil && c.Type == typeOnPremVpnComp {
+			onPrem += " " + inventory.String(c, "onPremCidr")
+		}
+		g.nodes["onprem"] = fmt.Sprintf("((\"%s\"))", onPrem)
+		g.edge(nodeID(cgw.ID), "onprem", "data centre")
+	}
+}

@@ -139,3 +139,39 @@ func tierIndex(tiers []Tier, name string) int {
 	}
 	return -1
 }
+
+// DirectoryTier is the mgmt VPC tier that holds the domain controllers.
+const DirectoryTier = "directory"
+
+// DomainControllerCount is how many domain controllers the mgmt VPC runs: one in each of
+// the first two AZs (DESIGN §5), whatever azCount is.
+const DomainControllerCount = 2
+
+// DomainControllerHost is the host number of a DC inside its subnet: the 10th address,
+// as the AWS AD quick start does (10.0.0.10, 10.0.32.10). AWS reserves the first four
+// and the last address of a subnet, so it is free in any subnet of /28 or more.
+const DomainControllerHost = 10
+
+// DomainControllerIP is the fixed address of the domain controller in a directory subnet.
+func DomainControllerIP(subnet netip.Prefix) netip.Addr {
+	a := subnet.Masked().Addr().As4()
+	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	n += DomainControllerHost
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+}
+
+// DomainControllerIPs are the fixed DC addresses of a carved mgmt VPC, in AZ order: the
+// Resolver rule forwards the AD domain to them and the DC instances take them. It fails
+// when the plan has fewer directory subnets than DomainControllerCount.
+func DomainControllerIPs(plan []Subnet) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, s := range plan {
+		if s.Tier.Name == DirectoryTier && len(out) < DomainControllerCount {
+			out = append(out, DomainControllerIP(s.CIDR))
+		}
+	}
+	if len(out) < DomainControllerCount {
+		return nil, fmt.Errorf("the plan has %d %s subnet(s); %d domain controllers need one each", len(out), DirectoryTier, DomainControllerCount)
+	}
+	return out, nil
+}

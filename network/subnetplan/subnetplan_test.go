@@ -89,3 +89,54 @@ func TestTierEgress(t *testing.T) {
 		assert.Equal(t, 1, public)
 	}
 }
+
+func TestDomainControllerIPsAreTheTenthHostOfTheFirstTwoDirectorySubnets(t *testing.T) {
+	plan, err := Carve(netip.MustParsePrefix("10.10.0.0/20"), MgmtTiers, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ips, err := DomainControllerIPs(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ips) != DomainControllerCount {
+		t.Fatalf("got %v", ips)
+	}
+	var dirs []Subnet
+	for _, s := range plan {
+		if s.Tier.Name == DirectoryTier {
+			dirs = append(dirs, s)
+		}
+	}
+	for i, ip := range ips {
+		if !dirs[i].CIDR.Contains(ip) {
+			t.Errorf("DC %d at %s is outside %s", i, ip, dirs[i].CIDR)
+		}
+		if dirs[i].AZIndex != i {
+			t.Errorf("DC %d is in AZ %d", i, dirs[i].AZIndex)
+		}
+		// Not one of AWS's reserved addresses: network, +1 router, +2 DNS, +3, broadcast.
+		first := dirs[i].CIDR.Addr()
+		for n, reserved := 0, first; n < 4; n, reserved = n+1, reserved.Next() {
+			if ip == reserved {
+				t.Errorf("DC %d at %s is AWS-reserved", i, ip)
+			}
+		}
+	}
+	if got := DomainControllerIP(netip.MustParsePrefix("10.0.32.0/19")).String(); got != "10.0.32.10" {
+		t.Errorf("quick start address: got %s", got)
+	}
+	if got := DomainControllerIP(netip.MustParsePrefix("10.1.0.240/28")).String(); got != "10.1.0.250" {
+		t.Errorf("a /28: got %s", got)
+	}
+}
+
+func TestDomainControllersNeedTwoDirectorySubnets(t *testing.T) {
+	plan, err := Carve(netip.MustParsePrefix("10.10.0.0/20"), MgmtTiers, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DomainControllerIPs(plan); err == nil {
+		t.Fatal("one directory subnet cannot hold two DCs")
+	}
+}
