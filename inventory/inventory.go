@@ -215,3 +215,69 @@ func SortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// InDeployOrder orders resources so that every resource comes after its parent and its
+// dependencies, breaking ties by URN. The program registers resources concurrently, so
+// registration order varies from run to run; this order does not, which keeps plans
+// diffable.
+func InDeployOrder(resources []*Resource) []*Resource {
+	byURN := make(map[string]*Resource, len(resources))
+	for _, r := range resources {
+		byURN[r.URN] = r
+	}
+	waiting := make(map[string]int, len(resources)) // URN -> predecessors not yet placed
+	next := map[string][]string{}                   // URN -> resources waiting for it
+	for _, r := range resources {
+		preds := map[string]bool{}
+		if byURN[r.Parent] != nil {
+			preds[r.Parent] = true
+		}
+		for _, d := range r.Dependencies {
+			if byURN[d] != nil && d != r.URN {
+				preds[d] = true
+			}
+		}
+		if p := r.Provider; p != "" {
+			if i := strings.LastIndex(p, "::"); i >= 0 && byURN[p[:i]] != nil {
+				preds[p[:i]] = true
+			}
+		}
+		waiting[r.URN] = len(preds)
+		for p := range preds {
+			next[p] = append(next[p], r.URN)
+		}
+	}
+	var ready []string
+	for _, r := range resources {
+		if waiting[r.URN] == 0 {
+			ready = append(ready, r.URN)
+		}
+	}
+	out := make([]*Resource, 0, len(resources))
+	for len(ready) > 0 {
+		sort.Strings(ready)
+		urn := ready[0]
+		ready = ready[1:]
+		out = append(out, byURN[urn])
+		for _, n := range next[urn] {
+			if waiting[n]--; waiting[n] == 0 {
+				ready = append(ready, n)
+			}
+		}
+	}
+	if len(out) < len(resources) { // a cycle cannot happen in a Pulumi program; keep everything anyway
+		placed := map[string]bool{}
+		for _, r := range out {
+			placed[r.URN] = true
+		}
+		var rest []*Resource
+		for _, r := range resources {
+			if !placed[r.URN] {
+				rest = append(rest, r)
+			}
+		}
+		sort.Slice(rest, func(i, j int) bool { return rest[i].URN < rest[j].URN })
+		out = append(out, rest...)
+	}
+	return out
+}

@@ -34,3 +34,15 @@ func TestChildrenAndComponent(t *testing.T) {
 	assert.Nil(t, s.Component(other))
 	assert.Equal(t, []*Resource{comp}, s.Components())
 }
+
+func TestInDeployOrderIsStableAndRespectsParentsAndDependencies(t *testing.T) {
+	prov := &Resource{URN: "p", Type: "pulumi:providers:aws"}
+	comp := &Resource{URN: "c"}
+	vpc := &Resource{URN: "z-vpc", Parent: "c", Provider: "p::id"}
+	subnet := &Resource{URN: "a-subnet", Parent: "c", Dependencies: []string{"z-vpc"}, Provider: "p::id"}
+	other := &Resource{URN: "b-other"}
+	want := []*Resource{other, comp, prov, vpc, subnet}
+	for _, in := range [][]*Resource{{subnet, vpc, comp, prov, other}, {other, prov, comp, vpc, subnet}, {vpc, other, subnet, prov, comp}} {
+		assert.Equal(t, want, InDeployOrder(in))
+	}
+}

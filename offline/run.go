@@ -91,7 +91,7 @@ func Plan(project string, sc *StackConfig, upstream map[string]*Outputs, program
 	for i, k := range sc.Secrets {
 		placeholders[i] = sc.Values[k]
 	}
-	resources := mon.Resources()
+	resources := inventory.InDeployOrder(mon.Resources())
 	for _, r := range resources {
 		r.Inputs = maskPlaceholders(r.Inputs, placeholders).(map[string]any)
 	}
