@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -35,6 +36,7 @@ type Config struct {
 	SQL                   SQL
 	Tags                  Tags
 	MgmtStackName         string
+	Security              Security
 }
 
 // Network holds the address plan. Every range is parsed and checked disjoint by Validate.
@@ -77,6 +79,9 @@ func Load(stack string, get Getter) (*Config, error) {
 	for _, k := range Keys {
 		full := FullKey(k.Name)
 		raw, ok := get(full)
+		if !ok && k.Secret() {
+			continue // secrets have no default; validation says which stacks need them
+		}
 		if !ok {
 			errs.add(full, "", "a value (declare a default in Pulumi.yaml or set it in the stack file)")
 			continue
@@ -117,6 +122,10 @@ func assign(dst any, raw string) error {
 			return fmt.Errorf("true or false")
 		}
 		*p = b
+	case *[]string, *[]int, *[]IAMUser:
+		if err := json.Unmarshal([]byte(raw), p); err != nil {
+			return fmt.Errorf("a JSON array of the documented shape (%v)", err)
+		}
 	default:
 		panic(fmt.Sprintf("config: no parser for %T", dst))
 	}

@@ -21,7 +21,13 @@ func valid() map[string]string {
 		"windowsVersion": "2022", "allowEndOfLifeWindows": "false",
 		"appInstanceType": "m6i.xlarge", "appMinInstances": "2", "appMaxInstances": "10",
 		"sqlInstanceType": "r6i.2xlarge", "sqlNodeCount": "2",
-		"mgmtStackName": "organization/giftcard-platform/mgmt",
+		"mgmtStackName":         "organization/giftcard-platform/mgmt",
+		"kmsDeletionWindowDays": "30", "adminCidrs": `["203.0.113.0/28"]`, "dbaCidrs": `["172.16.20.0/24"]`,
+		"onPremDcCidrs": `["172.16.10.0/28"]`, "publicListenerPorts": "[443, 8443]",
+		"iamUsers":               `[{"name":"asha.rao","groups":["administrators","security-auditors"]}]`,
+		"patchApprovalDelayDays": "7", "patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 5 ? * SUN *)"]`,
+		"patchWindowHours": "3", "tlsCertificate": "-----BEGIN CERTIFICATE-----",
+		"auditLogRetentionDays": "3653", "auditLogLockMode": "COMPLIANCE",
 	}
 	out := map[string]string{RegionKey: "ap-south-1"}
 	for k, v := range raw {
@@ -81,6 +87,29 @@ func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
 		{"unknown classification", "prod", map[string]string{"dataClassification": "secret"}, "dataClassification", "secret", "one of public, internal"},
 		{"bad stack reference", "prod", map[string]string{"mgmtStackName": "mgmt"}, "mgmtStackName", "mgmt", "<org>/<project>/<stack>"},
 		{"missing key", "prod", map[string]string{"owner": "\x00unset"}, "owner", "", "a value"},
+		{"KMS deletion window too short", "prod", map[string]string{"kmsDeletionWindowDays": "3"}, "kmsDeletionWindowDays", "3", "from 7 to 30"},
+		{"admin CIDR is the internet", "prod", map[string]string{"adminCidrs": `["0.0.0.0/0"]`}, "adminCidrs", "0.0.0.0/0", "no wider than /16"},
+		{"admin CIDR malformed", "prod", map[string]string{"adminCidrs": `["office"]`}, "adminCidrs", "office", "an IPv4 CIDR"},
+		{"admin CIDRs not a list", "prod", map[string]string{"adminCidrs": "203.0.113.0/28"}, "adminCidrs", "203.0.113.0/28", "a JSON array"},
+		{"DBA hosts outside the estate", "prod", map[string]string{"dbaCidrs": `["192.168.1.0/24"]`}, "dbaCidrs", "192.168.1.0/24", "inside onPremCidr"},
+		{"DBA CIDR host bits", "prod", map[string]string{"dbaCidrs": `["172.16.20.1/24"]`}, "dbaCidrs", "172.16.20.1/24", "did you mean 172.16.20.0/24"},
+		{"on-prem DC outside on-prem", "prod", map[string]string{"onPremDcCidrs": `["10.10.0.0/28"]`}, "onPremDcCidrs", "10.10.0.0/28", "inside onPremCidr"},
+		{"no listener port", "prod", map[string]string{"publicListenerPorts": "[]"}, "publicListenerPorts", "[]", "at least one TCP port"},
+		{"RDP as a public listener", "prod", map[string]string{"publicListenerPorts": "[443, 3389]"}, "publicListenerPorts", "3389", "not an admin or database port"},
+		{"listener port out of range", "prod", map[string]string{"publicListenerPorts": "[70000]"}, "publicListenerPorts", "70000", "from 1 to 65535"},
+		{"listener port twice", "prod", map[string]string{"publicListenerPorts": "[443, 443]"}, "publicListenerPorts", "443", "each port once"},
+		{"user in an unknown group", "prod", map[string]string{"iamUsers": `[{"name":"asha","groups":["root"]}]`}, "iamUsers", "asha: root", "groups among administrators"},
+		{"user without a group", "prod", map[string]string{"iamUsers": `[{"name":"asha","groups":[]}]`}, "iamUsers", "asha", "at least one group"},
+		{"user name invalid", "prod", map[string]string{"iamUsers": `[{"name":"asha rao","groups":["read-only"]}]`}, "iamUsers", "asha rao", "an IAM user name"},
+		{"user twice", "prod", map[string]string{"iamUsers": `[{"name":"asha","groups":["read-only"]},{"name":"Asha","groups":["read-only"]}]`}, "iamUsers", "Asha", "each user once"},
+		{"patch delay too long", "prod", map[string]string{"patchApprovalDelayDays": "90"}, "patchApprovalDelayDays", "90", "from 0 to 30"},
+		{"one patch window for two AZs", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "one schedule per AZ"},
+		{"both AZs in the same window", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "a different schedule per AZ"},
+		{"schedule not cron", "prod", map[string]string{"patchWindowSchedules": `["sunday 1am","cron(0 5 ? * SUN *)"]`}, "patchWindowSchedules", "sunday 1am", "a cron(...) or rate(...)"},
+		{"patch window too short", "prod", map[string]string{"patchWindowHours": "1"}, "patchWindowHours", "1", "from 2 to 24"},
+		{"prod without its TLS certificate", "prod", map[string]string{"tlsCertificate": "\x00unset"}, "tlsCertificate", "", "pulumi config set --secret"},
+		{"audit logs kept one year", "prod", map[string]string{"auditLogRetentionDays": "365"}, "auditLogRetentionDays", "365", "RBI: ten years"},
+		{"unknown lock mode", "prod", map[string]string{"auditLogLockMode": "LEGAL_HOLD"}, "auditLogLockMode", "LEGAL_HOLD", "one of COMPLIANCE, GOVERNANCE"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -179,8 +208,19 @@ func TestMgmtNeedsNoStackReference(t *testing.T) {
 	values[FullKey("environment")] = "mgmt"
 	values[FullKey("mgmtStackName")] = ""
 	values[FullKey("appMinInstances")] = "1"
-	_, err := load(t, "mgmt", values)
+	delete(values, FullKey("tlsCertificate")) // mgmt serves no IIS site
+	c, err := load(t, "mgmt", values)
 	require.NoError(t, err)
+	assert.Empty(t, c.Security.TLSCertificate)
+}
+
+func TestStructuredSecurityKeysDecode(t *testing.T) {
+	c, err := load(t, "prod", valid())
+	require.NoError(t, err)
+	assert.Equal(t, []int{443, 8443}, c.Security.PublicListenerPorts)
+	assert.Equal(t, []string{"203.0.113.0/28"}, c.Security.AdminCidrs)
+	assert.Equal(t, []IAMUser{{Name: "asha.rao", Groups: []string{"administrators", "security-auditors"}}}, c.Security.Users)
+	assert.Len(t, c.Security.PatchWindowSchedules, 2)
 }
 
 // Pulumi.yaml must declare exactly the keys the program reads, with the same type and
@@ -194,6 +234,10 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 			Type        string `yaml:"type"`
 			Description string `yaml:"description"`
 			Default     any    `yaml:"default"`
+			Secret      bool   `yaml:"secret"`
+			Items       *struct {
+				Type string `yaml:"type"`
+			} `yaml:"items"`
 		} `yaml:"config"`
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &doc))
@@ -207,7 +251,14 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		}
 		assert.Equal(t, string(k.Type), d.Type, k.Name)
 		assert.Equal(t, k.Description, d.Description, k.Name)
-		if k.Name != "environment" {
+		assert.Equal(t, k.Secret(), d.Secret, "%s: secret in Pulumi.yaml must match the key table", k.Name)
+		if k.Type == Array {
+			assert.NotNil(t, d.Items, "%s: an array needs items", k.Name)
+		}
+		switch {
+		case k.Secret():
+			assert.Nil(t, d.Default, "%s is a secret: only stack files set it, encrypted", k.Name)
+		case k.Name != "environment":
 			assert.NotNil(t, d.Default, "%s has no default in Pulumi.yaml", k.Name)
 		}
 	}

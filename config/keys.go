@@ -12,6 +12,10 @@ const (
 	String  Type = "string"
 	Integer Type = "integer"
 	Boolean Type = "boolean"
+	// Array and Object values arrive as JSON (the CLI and the offline plan both render
+	// structured config that way) and are json-decoded into their field.
+	Array  Type = "array"
+	Object Type = "object"
 )
 
 // Key declares one project config key the program reads. The table below is the single
@@ -28,7 +32,7 @@ type Key struct {
 
 // Keys is every project key, in the order the README's config reference lists them:
 // the core keys here, then each concern's keys from its own file.
-var Keys = slices.Concat(coreKeys)
+var Keys = slices.Concat(coreKeys, securityKeys)
 
 var coreKeys = []Key{
 	{"environment", String, "Role of this stack: mgmt, uat or prod. Must match the stack name.", func(c *Config) any { return &c.Environment }},

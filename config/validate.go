@@ -113,6 +113,7 @@ func (c *Config) Validate() error {
 	c.validateNetwork(&errs)
 	c.validateWindows(&errs)
 	c.validateSizing(&errs)
+	c.validateSecurity(&errs)
 
 	if c.IsWorkload() && !stackRefRE.MatchString(c.MgmtStackName) {
 		errs.add(key("mgmtStackName"), c.MgmtStackName, "a stack reference of the form <org>/<project>/<stack>")

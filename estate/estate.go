@@ -53,6 +53,10 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
+	if _, err := buildSecurity(ctx, cfg, provider, vpc); err != nil {
+		return err
+	}
+
 	ctx.Export("environment", pulumi.String(string(cfg.Environment)))
 	ctx.Export("region", pulumi.String(cfg.AWSRegion))
 	ctx.Export("availabilityZones", pulumi.ToStringArray(azs))
