@@ -108,6 +108,13 @@ var Catalogue = []Control{
 	dataInIndia,
 	noPublicIPOnLaunch,
 	natPerAZ,
+	// security (issue 4)
+	kmsRotation, kmsProtected, kmsPolicies,
+	trailMultiRegion, trailValidation, trailKMS, trailCloudWatch, configOn, guardDutyOn,
+	ebsDefault, s3PublicAccess, s3TLSOnly, s3Versioning, s3Logging,
+	passwordPolicy, noUserPolicies, noStarStar, supportRole, accessAnalyzer, groupsEnforceMFA, noCredentialsInCode,
+	noWorldAdminPorts, rulesDescribed, worldOnlyToUntrust, egressRestricted,
+	accountWideInMgmtOnly, patchingStaggered,
 }
 
 func fail(r *inventory.Resource, msg string) Failure { return Failure{URN: r.URN, Message: msg} }
