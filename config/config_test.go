@@ -87,6 +87,7 @@ func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
 		{"unknown classification", "prod", map[string]string{"dataClassification": "secret"}, "dataClassification", "secret", "one of public, internal"},
 		{"bad stack reference", "prod", map[string]string{"mgmtStackName": "mgmt"}, "mgmtStackName", "mgmt", "<org>/<project>/<stack>"},
 		{"missing key", "prod", map[string]string{"owner": "\x00unset"}, "owner", "", "a value"},
+		{"too many on-prem DCs for one group", "prod", map[string]string{"onPremDcCidrs": `["172.16.10.0/28","172.16.11.0/28","172.16.12.0/28","172.16.13.0/28"]`}, "onPremDcCidrs", "4 entries", "at most 3"},
 		{"KMS deletion window too short", "prod", map[string]string{"kmsDeletionWindowDays": "3"}, "kmsDeletionWindowDays", "3", "from 7 to 30"},
 		{"admin CIDR is the internet", "prod", map[string]string{"adminCidrs": `["0.0.0.0/0"]`}, "adminCidrs", "0.0.0.0/0", "no wider than /16"},
 		{"admin CIDR malformed", "prod", map[string]string{"adminCidrs": `["office"]`}, "adminCidrs", "office", "an IPv4 CIDR"},

@@ -86,6 +86,16 @@ func (c *Config) validateSecurity(errs *Errors) {
 		errs.add(key("kmsDeletionWindowDays"), fmt.Sprint(s.KMSDeletionWindowDays), "an integer from 7 to 30 (the KMS limits)")
 	}
 
+	// The caps keep every tier's group under EC2's 60-rule quota (portmatrix.MaxRulesPerGroup).
+	for _, l := range []struct {
+		name string
+		n    int
+		max  int
+	}{{"adminCidrs", len(s.AdminCidrs), 20}, {"dbaCidrs", len(s.DBACidrs), 20}, {"onPremDcCidrs", len(s.OnPremDCCidrs), 3}, {"publicListenerPorts", len(s.PublicListenerPorts), 10}} {
+		if l.n > l.max {
+			errs.add(key(l.name), fmt.Sprintf("%d entries", l.n), fmt.Sprintf("at most %d entries (each becomes rules of a security group, quota 60)", l.max))
+		}
+	}
 	onPrem, _ := netip.ParsePrefix(c.Network.OnPrem)
 	mgmt, _ := netip.ParsePrefix(c.Network.Mgmt)
 	for _, raw := range s.AdminCidrs {

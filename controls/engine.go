@@ -113,7 +113,7 @@ var Catalogue = []Control{
 	trailMultiRegion, trailValidation, trailKMS, trailCloudWatch, configOn, guardDutyOn,
 	ebsDefault, s3PublicAccess, s3TLSOnly, s3Versioning, s3Logging,
 	passwordPolicy, noUserPolicies, noStarStar, supportRole, accessAnalyzer, groupsEnforceMFA, noCredentialsInCode,
-	noWorldAdminPorts, rulesDescribed, worldOnlyToUntrust, egressRestricted,
+	noWorldAdminPorts, rulesDescribed, worldOnlyToUntrust, egressRestricted, groupsWithinQuota,
 	accountWideInMgmtOnly, patchingStaggered,
 }
 

@@ -907,3 +907,28 @@ var patchingStaggered = Control{
 		return true, failures
 	},
 }
+
+var groupsWithinQuota = Control{
+	ID: "GC-SG-5", Title: "No security group has more inbound or outbound rules than EC2's quota", Severity: High,
+	Frameworks: []string{"AWS-WAF REL01-BP01"},
+	Rule: func(s *inventory.Stack) (bool, []Failure) {
+		count := map[string]int{}
+		for _, r := range sgRules(s) {
+			dir := "outbound"
+			if r.ingress {
+				dir = "inbound"
+			}
+			count[r.group+" "+dir]++
+		}
+		var failures []Failure
+		for _, k := range inventory.SortedKeys(count) {
+			id, dir, _ := strings.Cut(k, " ")
+			if n := count[k]; n > portmatrix.MaxRulesPerGroup {
+				if sg := s.ByID(id); sg != nil {
+					failures = append(failures, fail(sg, fmt.Sprintf("%d %s rules: the deployment fails past %d", n, dir, portmatrix.MaxRulesPerGroup)))
+				}
+			}
+		}
+		return len(s.OfType(TypeSecurityGroup)) > 0, failures
+	},
+}

@@ -2,6 +2,7 @@ package controls
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/giftcard/platform-infra/inventory"
 )
@@ -107,7 +108,7 @@ func init() {
 	compliantFixtures["security"] = compliantSecurity
 	for _, id := range []string{"GC-KMS-1", "GC-KMS-2", "GC-KMS-3", "GC-LOG-1", "GC-LOG-2", "GC-LOG-3", "GC-LOG-4", "GC-LOG-5", "GC-LOG-6",
 		"GC-EBS-1", "GC-S3-1", "GC-S3-2", "GC-S3-3", "GC-S3-4", "GC-IAM-1", "GC-IAM-2", "GC-IAM-3", "GC-IAM-4", "GC-IAM-5", "GC-IAM-6", "GC-IAM-7",
-		"GC-SG-1", "GC-SG-2", "GC-SG-3", "GC-SG-4", "GC-ACCT-1", "GC-PATCH-1"} {
+		"GC-SG-1", "GC-SG-2", "GC-SG-3", "GC-SG-4", "GC-SG-5", "GC-ACCT-1", "GC-PATCH-1"} {
 		baseFixture[id] = compliantSecurity
 	}
 	add := func(id string, cases ...breakage) { breakages[id] = append(breakages[id], cases...) }
@@ -199,6 +200,11 @@ func init() {
 		breakage{"all egress", func(f *fixture) {
 			f.add(TypeSGEgressRule, "sql-all-out", map[string]any{"securityGroupId": f.named("sg-sql").ID, "cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1", "description": "everything"})
 		}, "sql-all-out"})
+	add("GC-SG-5", breakage{"61 inbound rules", func(f *fixture) {
+		for i := 0; i < 61; i++ {
+			f.add(TypeSGIngressRule, fmt.Sprintf("sql-in-%d", i), map[string]any{"securityGroupId": f.named("sg-sql").ID, "cidrIpv4": fmt.Sprintf("10.0.%d.0/24", i), "ipProtocol": "tcp", "fromPort": 1433.0, "toPort": 1433.0, "description": "client"})
+		}
+	}, "sg-sql"})
 	add("GC-ACCT-1",
 		breakage{"trail in a workload stack", workloadTags, "trail"},
 		breakage{"password policy in a workload stack", workloadTags, "password-policy"})

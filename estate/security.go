@@ -136,7 +136,8 @@ func addressesOf(cfg *config.Config, own []subnetplan.Subnet) (portmatrix.Addres
 	a := portmatrix.Addresses{
 		Own: own, MgmtVpc: cfg.CidrOf(config.Mgmt), OnPrem: netip.MustParsePrefix(cfg.Network.OnPrem),
 		Admin: config.Prefixes(cfg.Security.AdminCidrs), DBA: config.Prefixes(cfg.Security.DBACidrs),
-		OnPremDCs: config.Prefixes(cfg.Security.OnPremDCCidrs),
+		OnPremDCs:    config.Prefixes(cfg.Security.OnPremDCCidrs),
+		WorkloadVpcs: []netip.Prefix{cfg.CidrOf(config.Uat), cfg.CidrOf(config.Prod)},
 	}
 	var err error
 	if a.Mgmt, err = carve(config.Mgmt); err != nil {

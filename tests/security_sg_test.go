@@ -106,35 +106,58 @@ func TestSQLGroupHasExactlyTheMatrixPorts(t *testing.T) {
 	assert.Contains(t, self, rule{"udp", 3343, 3343, "sql"}, "cluster service")
 }
 
-func TestDomainControllerGroupHasExactlyTheADPorts(t *testing.T) {
+func TestDomainControllerGroupsHaveExactlyTheADPorts(t *testing.T) {
 	s := stackOf(t, "mgmt")
-	in := rulesOf(t, s, "dc", controls.TypeSGIngressRule)
 	byPeer := map[string][]rule{}
-	for _, r := range in {
-		byPeer[r.peer] = append(byPeer[r.peer], rule{r.proto, r.from, r.to, ""})
-	}
-	ad := ports(portmatrix.ADPorts, "")
-	assert.ElementsMatch(t, ad, byPeer["mgmt-hosts"])
-	assert.ElementsMatch(t, append(append([]rule{}, ad...), rule{"tcp", 3389, 3389, ""}), byPeer["rd-gateway"])
-	assert.ElementsMatch(t, ad, byPeer["172.16.10.0/28"], "on-premise DCs")
-	assert.Equal(t, []rule{{"-1", 0, 0, ""}}, byPeer["dc"], "DC to DC: all traffic")
-	// app and data subnets of uat and prod, never their firewall or edge subnets
-	members := map[string]bool{}
-	for _, env := range []string{"uat", "prod"} {
-		for _, sn := range stackOf(t, env).OfType(controls.TypeSubnet) {
-			if tier := inventory.Tags(sn)["tier"]; tier == "app" || tier == "data" {
-				members[inventory.String(sn, "cidrBlock")] = true
-			}
+	for _, tier := range []string{"dc", "dc-members", "dc-on-prem"} {
+		for _, r := range rulesOf(t, s, tier, controls.TypeSGIngressRule) {
+			byPeer[tier+" <- "+r.peer] = append(byPeer[tier+" <- "+r.peer], rule{r.proto, r.from, r.to, ""})
 		}
 	}
-	require.Len(t, members, 8)
-	for cidr := range members {
-		assert.ElementsMatch(t, ad, byPeer[cidr], cidr)
-	}
-	assert.Len(t, byPeer, 4+len(members))
+	ad := ports(portmatrix.ADPorts, "")
+	assert.ElementsMatch(t, ad, byPeer["dc <- mgmt-hosts"])
+	assert.ElementsMatch(t, append(append([]rule{}, ad...), rule{"tcp", 3389, 3389, ""}), byPeer["dc <- rd-gateway"])
+	assert.Equal(t, []rule{{"-1", 0, 0, ""}}, byPeer["dc <- dc"], "DC to DC: all traffic")
+	assert.ElementsMatch(t, ad, byPeer["dc-members <- 10.20.0.0/20"], "uat domain members")
+	assert.ElementsMatch(t, ad, byPeer["dc-members <- 10.30.0.0/18"], "prod domain members")
+	assert.ElementsMatch(t, ad, byPeer["dc-on-prem <- 172.16.10.0/28"], "on-premise DCs")
+	assert.Len(t, byPeer, 6, "nothing else reaches a domain controller")
 	assert.Contains(t, ad, rule{"udp", 123, 123, ""})
 	assert.Contains(t, ad, rule{"tcp", 3268, 3269, ""})
 	assert.Contains(t, ad, rule{"tcp", 49152, 65535, ""})
+
+	// in uat and prod only the domain members (app, SQL) have egress to the directory
+	for _, env := range []string{"uat", "prod"} {
+		w := stackOf(t, env)
+		for _, tier := range portmatrix.WorkloadTiers {
+			var toMgmt []rule
+			for _, r := range rulesOf(t, w, string(tier), controls.TypeSGEgressRule) {
+				if r.peer == "10.10.0.0/20" {
+					toMgmt = append(toMgmt, rule{r.proto, r.from, r.to, ""})
+				}
+			}
+			if tier == portmatrix.App || tier == portmatrix.SQL {
+				assert.ElementsMatch(t, ad, toMgmt, "%s %s", env, tier)
+			} else {
+				assert.Empty(t, toMgmt, "%s %s is not a domain member", env, tier)
+			}
+		}
+	}
+}
+
+func TestNoGroupPassesTheRuleQuota(t *testing.T) {
+	for _, env := range stacks {
+		s := stackOf(t, env)
+		count := map[string]int{}
+		for _, typ := range []string{controls.TypeSGIngressRule, controls.TypeSGEgressRule} {
+			for _, r := range s.OfType(typ) {
+				count[typ+" "+inventory.String(r, "securityGroupId")]++
+			}
+		}
+		for k, n := range count {
+			assert.LessOrEqual(t, n, portmatrix.MaxRulesPerGroup, "%s %s", env, k)
+		}
+	}
 }
 
 func TestOnlyUntrustListenersAreOpenToTheInternet(t *testing.T) {

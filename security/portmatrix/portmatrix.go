@@ -10,6 +10,7 @@ package portmatrix
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -28,7 +29,9 @@ const (
 	App         Tier = "app"          // IIS/.NET servers
 	SQL         Tier = "sql"          // SQL Server Always On nodes
 	RDGateway   Tier = "rd-gateway"   // RD gateway, the only internet path for admins
-	DC          Tier = "dc"           // Active Directory domain controllers
+	DC          Tier = "dc"           // Active Directory domain controllers (AWS-side members, replication)
+	DCMembers   Tier = "dc-members"   // second group of the DCs: domain members in uat and prod
+	DCOnPrem    Tier = "dc-on-prem"   // third group of the DCs: replication with the on-premise DCs
 	MgmtHosts   Tier = "mgmt-hosts"   // management and DBA tooling hosts
 )
 
@@ -36,7 +39,7 @@ const (
 // The endpoints and resolver groups belong to the network components, not to this table.
 var (
 	WorkloadTiers = []Tier{FwUntrust, FwMgmt, FwTrust, InternalNLB, App, SQL}
-	MgmtTiers     = []Tier{RDGateway, DC, MgmtHosts}
+	MgmtTiers     = []Tier{RDGateway, DC, DCMembers, DCOnPrem, MgmtHosts}
 )
 
 // TiersFor is the tier list of the mgmt VPC or of a workload VPC.
@@ -62,6 +65,7 @@ const (
 	DirectorySubnet Range = "directory-subnets" // mgmt VPC directory tier (the DCs)
 	MgmtSubnets     Range = "mgmt-subnets"      // mgmt VPC mgmt tier (RD gateway, tools)
 	MemberSubnets   Range = "member-subnets"    // app and data subnets of uat and prod
+	WorkloadVpcs    Range = "workload-vpcs"     // the uat and prod VPCs
 	FwMgmtSubnets   Range = "fw-mgmt-subnets"   // fw-mgmt subnets of uat and prod
 	WorkloadData    Range = "workload-data"     // data subnets of uat and prod
 )
@@ -137,6 +141,13 @@ var (
 // Listener marks a flow whose ports are the firewall's public listener ports (config).
 var Listener = []Ports{{Protocol: TCP, From: -1, To: -1}}
 
+// MaxRulesPerGroup is AWS's default quota of inbound (and, separately, outbound) rules
+// per security group; a deployment that passes it fails at the rule that does.
+const MaxRulesPerGroup = 60
+
+// DescriptionRE is what EC2 accepts in a security group or rule description.
+var DescriptionRE = regexp.MustCompile(`^[a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]{1,255}$`)
+
 // HighRiskPorts are the admin and database ports never open to the world
 // (CIS 5.3/5.4: 22, 3389; FSBP EC2.19's list; plus the Windows admin and SMB ports).
 var HighRiskPorts = []int{20, 21, 22, 23, 110, 135, 143, 445, 1433, 1434, 3306, 3389, 5432, 5601, 5985, 5986, 8080, 9200, 9300}
@@ -176,7 +187,7 @@ var Flows = []Flow{
 	{T(FwMgmt), R(World), HTTPS, "firewall licensing, content and software updates through NAT"},
 	{T(FwTrust), T(InternalNLB), HTTPS, "inspected traffic to the internal NLB"},
 	{T(InternalNLB), T(App), HTTPS, "internal NLB to IIS, and its health checks"},
-	{T(FwTrust), T(App), HTTPS, "inspected traffic to IIS (the internal NLB preserves the firewall's address)"},
+	{T(FwTrust), T(App), HTTPS, "inspected traffic to IIS (the internal NLB preserves the firewall address)"},
 	{T(App), T(SQL), SQLPort, "app to the SQL availability group listener"},
 	{R(DBAHosts), T(SQL), SQLPort, "DBA hosts to SQL Server"},
 	{T(SQL), T(SQL), SQLClusterPorts, "WSFC and Always On between SQL nodes"},
@@ -184,24 +195,28 @@ var Flows = []Flow{
 	{R(OnPrem), T(App), RDP, "RDP from on-premise over the VPN"},
 	{R(MgmtSubnets), T(SQL), RDP, "RDP from the RD gateway and management hosts"},
 	{R(OnPrem), T(SQL), RDP, "RDP from on-premise over the VPN"},
-	{T(App), R(DirectorySubnet), ADPorts, "domain member to the domain controllers"},
-	{T(SQL), R(DirectorySubnet), ADPorts, "domain member to the domain controllers"},
+	// To the whole mgmt VPC: one rule per port whatever the AZ count (the DCs' own groups
+	// admit AD traffic; nothing else in the mgmt VPC listens on these ports).
+	{T(App), R(MgmtVpc), ADPorts, "domain member to the domain controllers"},
+	{T(SQL), R(MgmtVpc), ADPorts, "domain member to the domain controllers"},
 	{T(App), R(World), HTTPS, "Windows Update, AWS APIs and SSM through NAT"},
 	{T(SQL), R(World), HTTPS, "Windows Update, AWS APIs, SSM and backups to S3 through NAT"},
 	{T(App), R(EndpointSubnets), HTTPS, "interface endpoints (SSM, logs, KMS, Secrets Manager)"},
 	{T(SQL), R(EndpointSubnets), HTTPS, "interface endpoints (SSM, logs, KMS, Secrets Manager)"},
 
 	// Management VPC: admins -> RD gateway -> hosts; domain controllers for every member.
-	{R(AdminCidrs), T(RDGateway), RDGatewayPorts, "RD gateway from the administrators' ranges only"},
+	{R(AdminCidrs), T(RDGateway), RDGatewayPorts, "RD gateway from the administrator ranges only"},
 	{T(RDGateway), T(MgmtHosts), RDP, "RD gateway to management hosts"},
 	{T(RDGateway), T(DC), RDP, "RD gateway to the domain controllers"},
 	{T(RDGateway), R(MemberSubnets), RDP, "RD gateway to app and SQL servers over peering"},
 	{R(OnPrem), T(MgmtHosts), RDP, "RDP from on-premise over the VPN"},
 	{T(RDGateway), T(DC), ADPorts, "domain member to the domain controllers"},
 	{T(MgmtHosts), T(DC), ADPorts, "domain member to the domain controllers"},
-	{R(MemberSubnets), T(DC), ADPorts, "domain members of uat and prod over peering"},
-	{R(OnPremDCs), T(DC), ADPorts, "replication from the on-premise domain controllers"},
-	{T(DC), R(OnPremDCs), ADPorts, "replication to the on-premise domain controllers"},
+	// Per VPC, not per member subnet: 19 ports x 8 subnets would pass the 60-rule quota
+	// of a group. Only the app and data tiers there have egress rules to the DCs.
+	{R(WorkloadVpcs), T(DCMembers), ADPorts, "domain members of uat and prod over peering"},
+	{R(OnPremDCs), T(DCOnPrem), ADPorts, "replication from the on-premise domain controllers"},
+	{T(DCOnPrem), R(OnPremDCs), ADPorts, "replication to the on-premise domain controllers"},
 	{T(DC), T(DC), AllTraffic, "replication between the AWS domain controllers"},
 	{T(MgmtHosts), R(FwMgmtSubnets), FwAdmin, "firewall administration in uat and prod"},
 	{T(MgmtHosts), R(WorkloadData), SQLPort, "DBA tooling to SQL Server in uat and prod"},
@@ -314,6 +329,16 @@ func Rules(p Params) ([]Rule, error) {
 		}
 		seen[string(key)] = true
 	}
+	count := map[string]int{}
+	for _, r := range out {
+		k := string(r.Tier) + " " + string(r.Direction)
+		if count[k]++; count[k] > MaxRulesPerGroup {
+			return nil, fmt.Errorf("portmatrix: %s has more than %d %s rules (the EC2 quota per group)", r.Tier, MaxRulesPerGroup, r.Direction)
+		}
+		if !DescriptionRE.MatchString(r.Description) {
+			return nil, fmt.Errorf("portmatrix: rule %s: description %q has characters EC2 rejects", r.Name(), r.Description)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return tierIndex(p.Tiers, out[i].Tier) < tierIndex(p.Tiers, out[j].Tier) })
 	return out, nil
 }
@@ -343,6 +368,8 @@ type Addresses struct {
 	Admin     []netip.Prefix
 	DBA       []netip.Prefix
 	OnPremDCs []netip.Prefix
+	// WorkloadVpcs are the uat and prod VPC ranges.
+	WorkloadVpcs []netip.Prefix
 }
 
 // Ranges resolves every range of the table.
@@ -371,6 +398,7 @@ func (a Addresses) Ranges() map[Range][]netip.Prefix {
 		DirectorySubnet: tiers(mgmt, "directory"),
 		MgmtSubnets:     tiers(mgmt, "mgmt"),
 		MemberSubnets:   tiers(a.Workloads, "app", "data"),
+		WorkloadVpcs:    append([]netip.Prefix{}, a.WorkloadVpcs...),
 		FwMgmtSubnets:   tiers(a.Workloads, "fw-mgmt"),
 		WorkloadData:    tiers(a.Workloads, "data"),
 	}

@@ -22,9 +22,10 @@ func addresses(t *testing.T, own string, mgmt bool) Addresses {
 		Own: carve(t, own, mgmt), Mgmt: carve(t, "10.10.0.0/20", true),
 		Workloads: [][]subnetplan.Subnet{carve(t, "10.20.0.0/20", false), carve(t, "10.30.0.0/18", false)},
 		MgmtVpc:   netip.MustParsePrefix("10.10.0.0/20"), OnPrem: netip.MustParsePrefix("172.16.0.0/16"),
-		Admin:     []netip.Prefix{netip.MustParsePrefix("203.0.113.0/28")},
-		DBA:       []netip.Prefix{netip.MustParsePrefix("172.16.20.0/24")},
-		OnPremDCs: []netip.Prefix{netip.MustParsePrefix("172.16.10.0/28")},
+		Admin:        []netip.Prefix{netip.MustParsePrefix("203.0.113.0/28")},
+		DBA:          []netip.Prefix{netip.MustParsePrefix("172.16.20.0/24")},
+		OnPremDCs:    []netip.Prefix{netip.MustParsePrefix("172.16.10.0/28")},
+		WorkloadVpcs: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/20"), netip.MustParsePrefix("10.30.0.0/18")},
 	}
 }
 
@@ -87,30 +88,106 @@ func TestSQLIngressIsClusterFromItselfAnd1433FromAppAndDBAOnly(t *testing.T) {
 	assert.ElementsMatch(t, SQLClusterPorts, selfOut)
 }
 
+// The DCs carry three groups (dc, dc-members, dc-on-prem): one holding every AD rule
+// would pass the 60-rule quota.
 func TestDomainControllersTakeADPortsFromMembersAndOnPremDCsOnly(t *testing.T) {
 	rs := rules(t, true)
 	bySource := map[string][]Ports{}
-	for _, r := range of(rs, DC, Ingress) {
-		src := r.PeerLabel
-		if r.PeerTier == DC {
-			assert.Equal(t, Ports{Protocol: All}, r.Ports, "DC to DC: all traffic")
-			continue
+	for _, tier := range []Tier{DC, DCMembers, DCOnPrem} {
+		for _, r := range of(rs, tier, Ingress) {
+			src := string(tier) + " <- " + r.PeerLabel
+			if r.Cidr.IsValid() {
+				src += " " + r.Cidr.String()
+			}
+			bySource[src] = append(bySource[src], r.Ports)
 		}
-		if r.Ports == (Ports{TCP, 3389, 3389}) {
-			assert.Equal(t, RDGateway, r.PeerTier)
-			continue
-		}
-		bySource[src] = append(bySource[src], r.Ports)
 	}
-	assert.ElementsMatch(t, []string{string(RDGateway), string(MgmtHosts), string(MemberSubnets), string(OnPremDCs)}, keys(bySource))
-	assert.ElementsMatch(t, ADPorts, bySource[string(RDGateway)])
-	assert.ElementsMatch(t, ADPorts, bySource[string(OnPremDCs)])
-	// member subnets: the app and data subnets of uat and prod, two AZs each
-	assert.Len(t, bySource[string(MemberSubnets)], len(ADPorts)*8)
+	assert.Equal(t, []Ports{{Protocol: All}}, bySource["dc <- dc"], "DC to DC: all traffic")
+	assert.ElementsMatch(t, append(append([]Ports{}, ADPorts...), Ports{TCP, 3389, 3389}), bySource["dc <- rd-gateway"])
+	assert.ElementsMatch(t, ADPorts, bySource["dc <- mgmt-hosts"])
+	assert.ElementsMatch(t, ADPorts, bySource["dc-members <- workload-vpcs 10.20.0.0/20"])
+	assert.ElementsMatch(t, ADPorts, bySource["dc-members <- workload-vpcs 10.30.0.0/18"])
+	assert.ElementsMatch(t, ADPorts, bySource["dc-on-prem <- on-prem-dcs 172.16.10.0/28"])
+	assert.Len(t, bySource, 6, "no other source reaches a domain controller")
+	assert.ElementsMatch(t, ADPorts, portsOf(of(rs, DCOnPrem, Egress)), "replication out to the on-premise DCs")
 	for _, want := range []Ports{{TCP, 53, 53}, {UDP, 53, 53}, {UDP, 123, 123}, {TCP, 135, 135}, {UDP, 138, 138}, {TCP, 389, 389},
 		{TCP, 445, 445}, {TCP, 464, 464}, {TCP, 636, 636}, {TCP, 3268, 3269}, {TCP, 5985, 5985}, {TCP, 9389, 9389}, {TCP, 49152, 65535}, {UDP, 49152, 65535}} {
 		assert.Contains(t, ADPorts, want)
 	}
+	// the members' own egress narrows the peered VPCs to the app and data tiers
+	for _, tier := range WorkloadTiers {
+		n := 0
+		for _, r := range of(rules(t, false), tier, Egress) {
+			if r.Ports == (Ports{TCP, 88, 88}) {
+				n++
+				assert.Equal(t, "10.10.0.0/20", r.Cidr.String())
+			}
+		}
+		if tier == App || tier == SQL {
+			assert.Equal(t, 1, n, tier)
+		} else {
+			assert.Zero(t, n, "%s is not a domain member", tier)
+		}
+	}
+}
+
+func portsOf(rs []Rule) []Ports {
+	var out []Ports
+	for _, r := range rs {
+		out = append(out, r.Ports)
+	}
+	return out
+}
+
+// At the config caps and three AZs every group stays under EC2's quota.
+func TestEveryGroupFitsTheRuleQuotaAtTheConfigCaps(t *testing.T) {
+	carve3 := func(cidr string, mgmt bool) []subnetplan.Subnet {
+		plan, err := subnetplan.Carve(netip.MustParsePrefix(cidr), subnetplan.LayoutFor(mgmt), 3)
+		require.NoError(t, err)
+		return plan
+	}
+	many := func(base string, n int) []netip.Prefix {
+		var out []netip.Prefix
+		p := netip.MustParsePrefix(base)
+		for i := 0; i < n; i++ {
+			out = append(out, p)
+			a := p.Addr().As4()
+			a[2]++
+			p = netip.PrefixFrom(netip.AddrFrom4(a), p.Bits())
+		}
+		return out
+	}
+	a := Addresses{
+		Mgmt: carve3("10.10.0.0/20", true), Workloads: [][]subnetplan.Subnet{carve3("10.20.0.0/20", false), carve3("10.30.0.0/18", false)},
+		MgmtVpc: netip.MustParsePrefix("10.10.0.0/20"), OnPrem: netip.MustParsePrefix("172.16.0.0/16"),
+		Admin: many("203.0.0.0/28", 20), DBA: many("172.16.20.0/24", 20), OnPremDCs: many("172.16.100.0/28", 3),
+		WorkloadVpcs: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/20"), netip.MustParsePrefix("10.30.0.0/18")},
+	}
+	listeners := []int{443, 8443, 9443, 10443, 11443, 12443, 13443, 14443, 15443, 16443}
+	for _, mgmt := range []bool{false, true} {
+		a.Own = a.Mgmt
+		if !mgmt {
+			a.Own = a.Workloads[1]
+		}
+		rs, err := Rules(Params{Tiers: TiersFor(mgmt), Ranges: a.Ranges(), ListenerPorts: listeners})
+		require.NoError(t, err)
+		count := map[string]int{}
+		for _, r := range rs {
+			count[string(r.Tier)+" "+string(r.Direction)]++
+		}
+		for k, n := range count {
+			assert.LessOrEqual(t, n, MaxRulesPerGroup, k)
+		}
+	}
+	_, err := Rules(Params{Tiers: WorkloadTiers, Ranges: a.Ranges(), ListenerPorts: append(listeners, 1, 2, 3, 4, 5, 6)})
+	assert.ErrorContains(t, err, "more than 60 ingress rules")
+}
+
+func TestDescriptionsAreWhatEC2Accepts(t *testing.T) {
+	for _, f := range Flows {
+		assert.Regexp(t, DescriptionRE, f.Description)
+	}
+	assert.NotRegexp(t, DescriptionRE, "the firewall's address")
 }
 
 func TestOnlyTheUntrustTierTakesTheInternetOnListenerPorts(t *testing.T) {
