@@ -267,3 +267,25 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		assert.True(t, declared[name], "Pulumi.yaml declares %s, which the program never reads", name)
 	}
 }
+
+// The CLI refuses a stack that leaves a key declared without a default unset, and a
+// secret key set in plain text: every stack file sets the secrets, encrypted.
+func TestEveryStackFileSetsTheSecretKeysEncrypted(t *testing.T) {
+	for _, env := range Environments {
+		raw, err := os.ReadFile("../Pulumi." + string(env) + ".yaml")
+		require.NoError(t, err)
+		var doc struct {
+			Config map[string]any `yaml:"config"`
+		}
+		require.NoError(t, yaml.Unmarshal(raw, &doc))
+		for _, k := range Keys {
+			if !k.Secret() {
+				continue
+			}
+			v, ok := doc.Config[FullKey(k.Name)].(map[string]any)
+			if assert.True(t, ok, "Pulumi.%s.yaml must set %s as a secure value", env, k.Name) {
+				assert.Contains(t, v, "secure")
+			}
+		}
+	}
+}
