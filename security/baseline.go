@@ -149,7 +149,7 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 	trailRole, err := iam.NewRole(ctx, c.Name("cloudtrail-logs"), &iam.RoleArgs{
 		Name:             pulumi.String(c.Name("cloudtrail-logs")),
 		Description:      pulumi.String("CloudTrail delivers the trail to its CloudWatch log group"),
-		AssumeRolePolicy: pulumi.String(AssumeRole(a, "cloudtrail.amazonaws.com")),
+		AssumeRolePolicy: pulumi.String(AssumeRoleByService("cloudtrail.amazonaws.com")),
 	}, in)
 	if err != nil {
 		return nil, err

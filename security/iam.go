@@ -2,6 +2,9 @@ package security
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -101,11 +104,13 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 		}
 		groups[g.Name] = grp
 		id.GroupNames[g.Name] = grp.Name
-		policies := append([]pulumi.StringInput{mfa.Arn}, pulumi.ToStringArray(g.ManagedPolicies)...)
-		for i, p := range policies {
-			if _, err := iam.NewGroupPolicyAttachment(ctx, fmt.Sprintf("%s-%d", n, i), &iam.GroupPolicyAttachmentArgs{
-				Group: grp.Name, PolicyArn: p,
-			}, in); err != nil {
+		// Named after the policy, so reordering the table replaces nothing.
+		attach := map[string]pulumi.StringInput{n + "-mfa-required": mfa.Arn}
+		for _, p := range g.ManagedPolicies {
+			attach[n+"-"+strings.ToLower(p[strings.LastIndex(p, "/")+1:])] = pulumi.String(p)
+		}
+		for _, an := range slices.Sorted(maps.Keys(attach)) {
+			if _, err := iam.NewGroupPolicyAttachment(ctx, an, &iam.GroupPolicyAttachmentArgs{Group: grp.Name, PolicyArn: attach[an]}, in); err != nil {
 				return nil, err
 			}
 		}
@@ -305,7 +310,7 @@ func NewInstanceRoles(ctx *pulumi.Context, name string, args *InstanceRolesArgs,
 
 	backup, err := iam.NewRole(ctx, c.Name("backup"), &iam.RoleArgs{
 		Name: pulumi.String(c.Name("backup")), Description: pulumi.String("AWS Backup backs up and restores this stack"),
-		AssumeRolePolicy: pulumi.String(AssumeRole(a, "backup.amazonaws.com")),
+		AssumeRolePolicy: pulumi.String(AssumeRoleByService("backup.amazonaws.com")),
 	}, in)
 	if err != nil {
 		return nil, err

@@ -91,8 +91,14 @@ func AssumeRole(a Account, service string) string {
 	})
 }
 
+// AssumeRoleByService is the trust policy of a role assumed by a service that sends no
+// source account or ARN when it assumes the role (a condition on them would lock it out).
+func AssumeRoleByService(service string) string {
+	return Policy(Statement{Effect: "Allow", Principal: Service(service), Action: "sts:AssumeRole"})
+}
+
 // ec2AssumeRole is the trust policy of instance roles (EC2 sends no source account).
-var ec2AssumeRole = Policy(Statement{Effect: "Allow", Principal: Service("ec2.amazonaws.com"), Action: "sts:AssumeRole"})
+var ec2AssumeRole = AssumeRoleByService("ec2.amazonaws.com")
 
 // ManagedPolicy is the ARN of an AWS managed policy.
 func ManagedPolicy(name string) string { return "arn:aws:iam::aws:policy/" + name }
