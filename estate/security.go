@@ -101,8 +101,12 @@ func buildSecurity(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provid
 			patched = append(patched, t.Name)
 		}
 	}
+	var accessLogs []pulumi.Resource
+	if baseline != nil {
+		accessLogs = baseline.AccessLogs
+	}
 	patching, err := security.NewPatching(ctx, cfg.Name("patching"), &security.PatchingArgs{
-		Config: cfg, Account: acct, LogsKeyArn: keys.LogsKeyArn, AZs: vpc.AZs, Tiers: patched,
+		Config: cfg, Account: acct, LogsKeyArn: keys.LogsKeyArn, AZs: vpc.AZs, Tiers: patched, AccessLogs: accessLogs,
 	}, onAWS)
 	if err != nil {
 		return nil, err

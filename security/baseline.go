@@ -47,6 +47,9 @@ type AccountBaseline struct {
 	LogArchiveBucket  pulumi.StringOutput `pulumi:"logArchiveBucket"`
 	AccessLogBucket   pulumi.StringOutput `pulumi:"accessLogBucket"`
 	DetectorID        pulumi.StringOutput `pulumi:"guardDutyDetectorId"`
+	// AccessLogs are the access-log bucket and its policy: what another bucket's access
+	// logging in this stack must wait for.
+	AccessLogs []pulumi.Resource
 }
 
 // ConfigRules are the AWS Config managed rules the baseline enables, each with the
@@ -260,6 +263,7 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 	b.TrailArn, b.TrailLogGroupName = trail.Arn, logGroup.Name
 	b.LogArchiveBucket, b.AccessLogBucket = archive.Bucket.Bucket, accessLogs.Bucket.Bucket
 	b.DetectorID = detector.ID().ToStringOutput()
+	b.AccessLogs = []pulumi.Resource{accessLogs.Bucket, accessLogs.Policy}
 	return b, ctx.RegisterResourceOutputs(b, pulumi.Map{
 		"trailArn": b.TrailArn, "trailLogGroupName": b.TrailLogGroupName, "logArchiveBucket": b.LogArchiveBucket,
 		"accessLogBucket": b.AccessLogBucket, "guardDutyDetectorId": b.DetectorID,

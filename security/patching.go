@@ -40,6 +40,9 @@ type PatchingArgs struct {
 	AZs []string
 	// Tiers are the patched tiers of the stack.
 	Tiers []string
+	// AccessLogs is what the log bucket's access logging waits for where the access-log
+	// bucket is declared in the same stack (mgmt: the account baseline).
+	AccessLogs []pulumi.Resource
 }
 
 // Patching is the Windows patch baseline, a patch group per tier and one maintenance
@@ -65,7 +68,7 @@ func NewPatching(ctx *pulumi.Context, name string, args *PatchingArgs, opts ...p
 	bucketName := PatchLogBucketName(c, a)
 	logs, err := newSecureBucket(ctx, c.Name("patch-logs"), bucketSpec{
 		name: bucketName, kmsKeyArn: args.LogsKeyArn, logTo: AccessLogBucketName(a), expireDays: c.Security.AuditLogRetentionDays,
-	}, in)
+	}, in, args.AccessLogs...)
 	if err != nil {
 		return nil, err
 	}

@@ -144,6 +144,16 @@ func TestPatchBaselineGroupsAndStaggeredWindows(t *testing.T) {
 	}
 }
 
+// In mgmt the access-log bucket is declared in the same run: the patch-log bucket's
+// logging waits for it (S3 rejects a target bucket that does not exist yet).
+func TestPatchLogsWaitForTheAccessLogBucketInMgmt(t *testing.T) {
+	s := stackOf(t, "mgmt")
+	logging := bucketPart(t, s, controls.TypeBucketLogging, "gc-mgmt-patch-logs-"+acct)
+	assert.Contains(t, logging.Dependencies, s.Named("gc-mgmt-s3-access-logs", controls.TypeBucketPolicy).URN)
+	assert.Contains(t, logging.Dependencies, s.Named("gc-mgmt-s3-access-logs", controls.TypeBucket).URN)
+	assert.Equal(t, "gc-s3-access-logs-"+acct+"-ap-south-1", inventory.String(logging, "targetBucket"))
+}
+
 func TestPatchApprovalDelayAndSchedulesComeFromConfig(t *testing.T) {
 	rs, err := runRaw(t, "mgmt", map[string]string{
 		key("patchApprovalDelayDays"): "3",
