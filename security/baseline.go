@@ -219,7 +219,7 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 		}
 	}
 
-	if err := configService(ctx, c, a, args.Keys, archiveName, in); err != nil {
+	if err := configService(ctx, c, a, args.Keys, archiveName, archive, in); err != nil {
 		return nil, err
 	}
 
@@ -270,7 +270,7 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 	})
 }
 
-func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRing, archive string, in pulumi.ResourceOrInvokeOption) error {
+func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRing, archive string, bucket *bucket, in pulumi.ResourceOrInvokeOption) error {
 	role, err := iam.NewRole(ctx, c.Name("config"), &iam.RoleArgs{
 		Name:             pulumi.String(c.Name("config")),
 		Description:      pulumi.String("AWS Config records the account and delivers to the log archive"),
@@ -313,7 +313,7 @@ func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRi
 		Name: pulumi.String(c.Name("config")), S3BucketName: pulumi.String(archive), S3KeyPrefix: pulumi.String("config"),
 		S3KmsKeyArn:                keys.LogsKeyArn,
 		SnapshotDeliveryProperties: &cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs{DeliveryFrequency: pulumi.String("TwentyFour_Hours")},
-	}, in, pulumi.DependsOn([]pulumi.Resource{recorder, deliveryPolicy}))
+	}, in, pulumi.DependsOn([]pulumi.Resource{recorder, deliveryPolicy, bucket.Bucket, bucket.Policy})) // Config checks the bucket at creation
 	if err != nil {
 		return err
 	}

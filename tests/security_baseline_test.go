@@ -141,6 +141,7 @@ func TestConfigRecorderOrderAndRules(t *testing.T) {
 	ch := s.OfType(controls.TypeDeliveryChannel)[0]
 	st := s.OfType(controls.TypeRecorderStatus)[0]
 	assert.Contains(t, ch.Dependencies, rec.URN, "delivery channel after the recorder")
+	assert.Contains(t, ch.Dependencies, s.Named("gc-mgmt-log-archive", controls.TypeBucketPolicy).URN, "and after the archive it delivers to")
 	assert.Contains(t, st.Dependencies, ch.URN, "recorder starts after its delivery channel")
 	assert.Equal(t, true, st.Inputs["isEnabled"])
 	assert.Equal(t, "gc-log-archive-"+acct+"-ap-south-1", inventory.String(ch, "s3BucketName"))
