@@ -106,6 +106,8 @@ func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
 		{"patch delay too long", "prod", map[string]string{"patchApprovalDelayDays": "90"}, "patchApprovalDelayDays", "90", "from 0 to 30"},
 		{"one patch window for two AZs", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "one schedule per AZ"},
 		{"both AZs in the same window", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "a different schedule per AZ"},
+		{"AZ b starts while AZ a still patches", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 2 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 2 ? * SUN *)", "at least 3 hours"},
+		{"AZ b overlaps across midnight", "prod", map[string]string{"patchWindowSchedules": `["cron(0 23 ? * SAT *)","cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "at least 3 hours"},
 		{"schedule not cron", "prod", map[string]string{"patchWindowSchedules": `["sunday 1am","cron(0 5 ? * SUN *)"]`}, "patchWindowSchedules", "sunday 1am", "a cron(...) or rate(...)"},
 		{"patch window too short", "prod", map[string]string{"patchWindowHours": "1"}, "patchWindowHours", "1", "from 2 to 24"},
 		{"prod without its TLS certificate", "prod", map[string]string{"tlsCertificate": "\x00unset"}, "tlsCertificate", "", "pulumi config set --secret"},

@@ -166,6 +166,16 @@ func (c *Config) validateSecurity(errs *Errors) {
 		}
 		seenSchedule[sch] = true
 	}
+	if s.PatchWindowHours >= 2 && s.PatchWindowHours <= 24 {
+		for i := 0; i < len(s.PatchWindowSchedules) && i < c.AZCount; i++ {
+			for j := i + 1; j < len(s.PatchWindowSchedules) && j < c.AZCount; j++ {
+				a, b := s.PatchWindowSchedules[i], s.PatchWindowSchedules[j]
+				if a != b && windowsOverlap(a, b, s.PatchWindowHours) {
+					errs.add(key("patchWindowSchedules"), b, fmt.Sprintf("a window that starts at least %d hours (patchWindowHours) away from %q: AZs of a tier never patch together", s.PatchWindowHours, a))
+				}
+			}
+		}
+	}
 	if s.PatchWindowHours < 2 || s.PatchWindowHours > 24 {
 		errs.add(key("patchWindowHours"), fmt.Sprint(s.PatchWindowHours), "an integer from 2 to 24 (the last hour is the cutoff)")
 	}
@@ -205,4 +215,51 @@ func Prefixes(raw []string) []netip.Prefix {
 		out[i] = netip.MustParsePrefix(strings.TrimSpace(r))
 	}
 	return out
+}
+
+var (
+	weeklyCronRE = regexp.MustCompile(`^cron\((\d{1,2}) (\d{1,2}) \? \* ([A-Z,]+|\*) \*\)$`)
+	weekdays     = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+)
+
+// weeklyStarts are a weekly cron's start times in minutes of the week, or nil for an
+// expression it does not read (rate, day-of-month, ranges), whose overlap goes unchecked.
+func weeklyStarts(expr string) []int {
+	m := weeklyCronRE.FindStringSubmatch(expr)
+	if m == nil {
+		return nil
+	}
+	var minute, hour int
+	fmt.Sscan(m[1], &minute)
+	fmt.Sscan(m[2], &hour)
+	if minute > 59 || hour > 23 {
+		return nil
+	}
+	days := weekdays
+	if m[3] != "*" {
+		days = strings.Split(m[3], ",")
+	}
+	var out []int
+	for _, d := range days {
+		i := slices.Index(weekdays, d)
+		if i < 0 {
+			return nil
+		}
+		out = append(out, i*24*60+hour*60+minute)
+	}
+	return out
+}
+
+// windowsOverlap is true when two weekly windows of the given length share any time.
+func windowsOverlap(a, b string, hours int) bool {
+	const week = 7 * 24 * 60
+	for _, x := range weeklyStarts(a) {
+		for _, y := range weeklyStarts(b) {
+			d := (x - y + week) % week
+			if d < hours*60 || week-d < hours*60 {
+				return true
+			}
+		}
+	}
+	return false
 }
