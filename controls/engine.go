@@ -110,7 +110,7 @@ var Catalogue = []Control{
 	natPerAZ,
 	// security (issue 4)
 	kmsRotation, kmsProtected, kmsPolicies,
-	trailMultiRegion, trailValidation, trailKMS, trailCloudWatch, configOn, guardDutyOn,
+	trailMultiRegion, trailValidation, trailKMS, trailCloudWatch, configOn, guardDutyOn, securityHubStandards, inspectorEC2,
 	ebsDefault, s3PublicAccess, s3TLSOnly, s3Versioning, s3Logging,
 	passwordPolicy, noUserPolicies, noStarStar, supportRole, accessAnalyzer, groupsEnforceMFA, noCredentialsInCode,
 	noWorldAdminPorts, rulesDescribed, worldOnlyToUntrust, egressRestricted, groupsWithinQuota,

@@ -932,3 +932,35 @@ var groupsWithinQuota = Control{
 		return len(s.OfType(TypeSecurityGroup)) > 0, failures
 	},
 }
+
+// TypeStandardsSubscription is a Security Hub standard the account subscribes to.
+const TypeStandardsSubscription = "aws:securityhub/standardsSubscription:StandardsSubscription"
+
+var securityHubStandards = Control{
+	ID: "GC-LOG-7", Title: "Security Hub is on with the CIS and AWS Foundational standards", Severity: Medium,
+	Frameworks: []string{"CIS-AWS 4.16"},
+	Rule: accountRule(TypeSecurityHub, "Security Hub account", func(s *inventory.Stack, _ *inventory.Resource) []string {
+		var out []string
+		for _, want := range []string{"cis-aws-foundations-benchmark", "aws-foundational-security-best-practices"} {
+			found := false
+			for _, sub := range s.OfType(TypeStandardsSubscription) {
+				found = found || strings.Contains(inventory.String(sub, "standardsArn"), "/"+want+"/")
+			}
+			if !found {
+				out = append(out, "not subscribed to "+want)
+			}
+		}
+		return out
+	}),
+}
+
+var inspectorEC2 = Control{
+	ID: "GC-LOG-8", Title: "Inspector scans EC2 instances", Severity: Medium,
+	Frameworks: []string{"FSBP Inspector.1"},
+	Rule: accountRule(TypeInspector, "Inspector enabler", func(_ *inventory.Stack, r *inventory.Resource) []string {
+		if !slices.Contains(anyStrings(r.Inputs["resourceTypes"]), "EC2") {
+			return []string{"EC2 scanning is not enabled"}
+		}
+		return nil
+	}),
+}

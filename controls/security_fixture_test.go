@@ -69,6 +69,10 @@ func compliantSecurity() *fixture {
 	f.add(TypeRolePolicyAttachment, "support-access", map[string]any{"role": "support", "policyArn": SupportPolicy})
 	f.add(TypeRole, "app", map[string]any{"name": "app"})
 	f.add(TypeRolePolicy, "app-policy", map[string]any{"role": "app", "policy": policyJSON(map[string]any{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:ap-south-1:111122223333:secret:gc-prod-app/*"})})
+	f.add(TypeSecurityHub, "securityhub", map[string]any{"enableDefaultStandards": false})
+	f.add(TypeStandardsSubscription, "hub-cis", map[string]any{"standardsArn": "arn:aws:securityhub:ap-south-1::standards/cis-aws-foundations-benchmark/v/3.0.0"})
+	f.add(TypeStandardsSubscription, "hub-fsbp", map[string]any{"standardsArn": "arn:aws:securityhub:ap-south-1::standards/aws-foundational-security-best-practices/v/1.0.0"})
+	f.add(TypeInspector, "inspector", map[string]any{"accountIds": []any{"111122223333"}, "resourceTypes": []any{"EC2", "ECR"}})
 	f.add(TypeAnalyzer, "analyzer", map[string]any{"analyzerName": "aa", "type": "ACCOUNT"})
 
 	untrust := f.add(TypeSecurityGroup, "sg-untrust", map[string]any{"description": "firewall untrust", "tags": map[string]any{TierTag: UntrustTier}})
@@ -106,7 +110,7 @@ func drop(names ...string) func(*fixture) {
 
 func init() {
 	compliantFixtures["security"] = compliantSecurity
-	for _, id := range []string{"GC-KMS-1", "GC-KMS-2", "GC-KMS-3", "GC-LOG-1", "GC-LOG-2", "GC-LOG-3", "GC-LOG-4", "GC-LOG-5", "GC-LOG-6",
+	for _, id := range []string{"GC-KMS-1", "GC-KMS-2", "GC-KMS-3", "GC-LOG-1", "GC-LOG-2", "GC-LOG-3", "GC-LOG-4", "GC-LOG-5", "GC-LOG-6", "GC-LOG-7", "GC-LOG-8",
 		"GC-EBS-1", "GC-S3-1", "GC-S3-2", "GC-S3-3", "GC-S3-4", "GC-IAM-1", "GC-IAM-2", "GC-IAM-3", "GC-IAM-4", "GC-IAM-5", "GC-IAM-6", "GC-IAM-7",
 		"GC-SG-1", "GC-SG-2", "GC-SG-3", "GC-SG-4", "GC-SG-5", "GC-ACCT-1", "GC-PATCH-1"} {
 		baseFixture[id] = compliantSecurity
@@ -138,6 +142,12 @@ func init() {
 		breakage{"detector disabled", set("detector", "enable", false), "detector"},
 		breakage{"no malware protection", drop("gd-ebs"), "detector"},
 		breakage{"no detector", drop("detector"), "baseline"})
+	add("GC-LOG-7",
+		breakage{"no CIS standard", drop("hub-cis"), "securityhub"},
+		breakage{"no Security Hub", drop("securityhub"), "baseline"})
+	add("GC-LOG-8",
+		breakage{"ECR only", set("inspector", "resourceTypes", []any{"ECR"}), "inspector"},
+		breakage{"no Inspector", drop("inspector"), "baseline"})
 	add("GC-EBS-1",
 		breakage{"default encryption off", set("ebs-default", "enabled", false), "ebs-default"},
 		breakage{"no default key", drop("ebs-key"), "ebs-default"},
