@@ -21,7 +21,21 @@ func valid() map[string]string {
 		"windowsVersion": "2022", "allowEndOfLifeWindows": "false",
 		"appInstanceType": "m6i.xlarge", "appMinInstances": "2", "appMaxInstances": "10",
 		"sqlInstanceType": "r6i.2xlarge", "sqlNodeCount": "2",
-		"mgmtStackName":         "organization/giftcard-platform/mgmt",
+		"mgmtStackName": "organization/giftcard-platform/mgmt",
+	}
+	for k, v := range validSecurity() {
+		raw[k] = v
+	}
+	out := map[string]string{RegionKey: "ap-south-1"}
+	for k, v := range raw {
+		out[FullKey(k)] = v
+	}
+	return out
+}
+
+// validSecurity is the security keys of valid().
+func validSecurity() map[string]string {
+	return map[string]string{
 		"kmsDeletionWindowDays": "30", "adminCidrs": `["203.0.113.0/28"]`, "dbaCidrs": `["172.16.20.0/24"]`,
 		"onPremDcCidrs": `["172.16.10.0/28"]`, "publicListenerPorts": "[443, 8443]",
 		"iamUsers":               `[{"name":"asha.rao","groups":["administrators","security-auditors"]}]`,
@@ -29,11 +43,6 @@ func valid() map[string]string {
 		"patchWindowHours": "3", "tlsCertificate": "-----BEGIN CERTIFICATE-----",
 		"auditLogRetentionDays": "3653", "auditLogLockMode": "COMPLIANCE",
 	}
-	out := map[string]string{RegionKey: "ap-south-1"}
-	for k, v := range raw {
-		out[FullKey(k)] = v
-	}
-	return out
 }
 
 func load(t *testing.T, stack string, values map[string]string) (*Config, error) {

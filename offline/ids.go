@@ -10,32 +10,34 @@ import (
 // idPrefixes gives mocked resources IDs in AWS's own formats, so plans read like the real
 // thing and rules that resolve IDs to resources work on them.
 var idPrefixes = map[string]string{
-	"aws:ec2/vpc:Vpc":                                           "vpc-",
-	"aws:ec2/subnet:Subnet":                                     "subnet-",
-	"aws:ec2/internetGateway:InternetGateway":                   "igw-",
-	"aws:ec2/natGateway:NatGateway":                             "nat-",
-	"aws:ec2/eip:Eip":                                           "eipalloc-",
-	"aws:ec2/routeTable:RouteTable":                             "rtb-",
-	"aws:ec2/routeTableAssociation:RouteTableAssociation":       "rtbassoc-",
-	"aws:ec2/route:Route":                                       "r-rtb-",
-	"aws:ec2/securityGroup:SecurityGroup":                       "sg-",
-	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":         "sg-",
-	"aws:ec2/networkAcl:NetworkAcl":                             "acl-",
-	"aws:ec2/defaultNetworkAcl:DefaultNetworkAcl":               "acl-",
-	"aws:ec2/flowLog:FlowLog":                                   "fl-",
-	"aws:ec2/vpcEndpoint:VpcEndpoint":                           "vpce-",
-	"aws:ec2/vpcPeeringConnection:VpcPeeringConnection":         "pcx-",
-	"aws:ec2/customerGateway:CustomerGateway":                   "cgw-",
-	"aws:ec2/vpnGateway:VpnGateway":                             "vgw-",
-	"aws:ec2/vpnConnection:VpnConnection":                       "vpn-",
-	"aws:ec2/vpcDhcpOptions:VpcDhcpOptions":                     "dopt-",
-	"aws:ec2/instance:Instance":                                 "i-",
-	"aws:ec2/launchTemplate:LaunchTemplate":                     "lt-",
-	"aws:ec2/networkInterface:NetworkInterface":                 "eni-",
-	"aws:ebs/volume:Volume":                                     "vol-",
-	"aws:route53/zone:Zone":                                     "Z",
-	"aws:route53/resolverEndpoint:ResolverEndpoint":             "rslvr-out-",
-	"aws:route53/resolverRule:ResolverRule":                     "rslvr-rr-",
+	"aws:ec2/vpc:Vpc":                                     "vpc-",
+	"aws:ec2/subnet:Subnet":                               "subnet-",
+	"aws:ec2/internetGateway:InternetGateway":             "igw-",
+	"aws:ec2/natGateway:NatGateway":                       "nat-",
+	"aws:ec2/eip:Eip":                                     "eipalloc-",
+	"aws:ec2/routeTable:RouteTable":                       "rtb-",
+	"aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+	"aws:ec2/route:Route":                                 "r-rtb-",
+	"aws:ec2/securityGroup:SecurityGroup":                 "sg-",
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":   "sg-",
+	"aws:ec2/networkAcl:NetworkAcl":                       "acl-",
+	"aws:ec2/defaultNetworkAcl:DefaultNetworkAcl":         "acl-",
+	"aws:ec2/flowLog:FlowLog":                             "fl-",
+	"aws:ec2/vpcEndpoint:VpcEndpoint":                     "vpce-",
+	"aws:ec2/vpcPeeringConnection:VpcPeeringConnection":   "pcx-",
+	"aws:ec2/customerGateway:CustomerGateway":             "cgw-",
+	"aws:ec2/vpnGateway:VpnGateway":                       "vgw-",
+	"aws:ec2/vpnConnection:VpnConnection":                 "vpn-",
+	"aws:ec2/vpcDhcpOptions:VpcDhcpOptions":               "dopt-",
+	"aws:ec2/instance:Instance":                           "i-",
+	"aws:ec2/launchTemplate:LaunchTemplate":               "lt-",
+	"aws:ec2/networkInterface:NetworkInterface":           "eni-",
+	"aws:ebs/volume:Volume":                               "vol-",
+	"aws:route53/zone:Zone":                               "Z",
+	"aws:route53/resolverEndpoint:ResolverEndpoint":       "rslvr-out-",
+	"aws:route53/resolverRule:ResolverRule":               "rslvr-rr-",
+
+	// security (issue 4)
 	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
 	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":   "sgr-",
 	"aws:ssm/patchBaseline:PatchBaseline":                       "pb-",
@@ -82,7 +84,7 @@ func computedOutputs(typ, id, region string, inputs resource.PropertyMap) map[st
 		h := shortHash(id)
 		out["publicIp"] = fmt.Sprintf("13.%d.%d.%d", int(h[0])%200+20, int(h[1])%250+1, int(h[2])%250+1)
 		out["allocationId"] = id
-	case "aws:s3/bucketV2:BucketV2":
+	case "aws:s3/bucketV2:BucketV2": // name-based, as the log and trail policies expect
 		if b, ok := inputs["bucket"]; ok && b.IsString() {
 			out["arn"] = "arn:aws:s3:::" + b.StringValue()
 		}
