@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -36,6 +37,7 @@ type Config struct {
 	Tags                  Tags
 	MgmtStackName         string
 	NetworkServices       NetworkServices
+	Security              Security
 }
 
 // Network holds the address plan. Every range is parsed and checked disjoint by Validate.
@@ -124,6 +126,10 @@ func assign(dst any, raw string) error {
 			return fmt.Errorf("true or false")
 		}
 		*p = b
+	case *[]string, *[]int, *[]IAMUser:
+		if err := json.Unmarshal([]byte(raw), p); err != nil {
+			return fmt.Errorf("a JSON array of the documented shape (%v)", err)
+		}
 	default:
 		panic(fmt.Sprintf("config: no parser for %T", dst))
 	}

@@ -26,13 +26,28 @@ func valid() map[string]string {
 		"platformDomain": "giftcard.example.in", "privateZoneName": "svc.giftcard.example.in", "adDomainName": "corp.giftcard.example.in",
 		"onPremVpnPeerIp": "198.51.100.20", "onPremBgpAsn": "65010", "vpnAmazonSideAsn": "64512",
 		"vpnTunnel1PreSharedKey": "Tunnel1.Key_abcdef", "vpnTunnel2PreSharedKey": "Tunnel2.Key_abcdef",
-		"onPremDcIps": "172.16.10.10,172.16.10.11", "flowLogRetentionDays": "365",
+		"onPremDcIps": `["172.16.10.10","172.16.10.11"]`, "flowLogRetentionDays": "365",
+	}
+	for k, v := range validSecurity() {
+		raw[k] = v
 	}
 	out := map[string]string{RegionKey: "ap-south-1"}
 	for k, v := range raw {
 		out[FullKey(k)] = v
 	}
 	return out
+}
+
+// validSecurity is the security keys of valid().
+func validSecurity() map[string]string {
+	return map[string]string{
+		"kmsDeletionWindowDays": "30", "adminCidrs": `["203.0.113.0/28"]`, "dbaCidrs": `["172.16.20.0/24"]`,
+		"publicListenerPorts":    "[443, 8443]",
+		"iamUsers":               `[{"name":"asha.rao","groups":["administrators","security-auditors"]}]`,
+		"patchApprovalDelayDays": "7", "patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 5 ? * SUN *)"]`,
+		"patchWindowHours": "3", "tlsCertificate": "-----BEGIN CERTIFICATE-----",
+		"auditLogRetentionDays": "3653", "auditLogLockMode": "COMPLIANCE",
+	}
 }
 
 func load(t *testing.T, stack string, values map[string]string) (*Config, error) {
@@ -99,14 +114,40 @@ func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
 		{"BGP ASN reserved by AWS", "prod", map[string]string{"onPremBgpAsn": "7224"}, "onPremBgpAsn", "7224", "AWS does not reserve"},
 		{"BGP ASN equals Amazon's", "prod", map[string]string{"onPremBgpAsn": "64512"}, "onPremBgpAsn", "64512", "different from giftcard-platform:vpnAmazonSideAsn = 64512"},
 		{"Amazon side ASN public", "prod", map[string]string{"vpnAmazonSideAsn": "16509"}, "vpnAmazonSideAsn", "16509", "64512-65534 or 4200000000-4294967294"},
-		{"on-premise DC outside on-premise", "prod", map[string]string{"onPremDcIps": "172.16.10.10,10.99.0.1"}, "onPremDcIps", "172.16.10.10,10.99.0.1", "inside giftcard-platform:onPremCidr = 172.16.0.0/16 (10.99.0.1 is outside)"},
-		{"on-premise DC not an address", "prod", map[string]string{"onPremDcIps": "dc1"}, "onPremDcIps", "dc1", "comma-separated IPv4"},
-		{"on-premise DC twice", "prod", map[string]string{"onPremDcIps": "172.16.10.10, 172.16.10.10"}, "onPremDcIps", "172.16.10.10, 172.16.10.10", "listed twice"},
+		{"on-premise DC outside on-premise", "prod", map[string]string{"onPremDcIps": `["172.16.10.10","10.99.0.1"]`}, "onPremDcIps", "10.99.0.1", "inside giftcard-platform:onPremCidr = 172.16.0.0/16"},
+		{"on-premise DC not an address", "prod", map[string]string{"onPremDcIps": `["dc1"]`}, "onPremDcIps", "dc1", "IPv4 addresses such as"},
+		{"on-premise DC twice", "prod", map[string]string{"onPremDcIps": `["172.16.10.10","172.16.10.10"]`}, "onPremDcIps", "172.16.10.10", "listed twice"},
 		{"mgmt without tunnel key", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel1PreSharedKey": "\x00unset"}, "vpnTunnel1PreSharedKey", "", "pulumi config set --secret vpnTunnel1PreSharedKey"},
 		{"tunnel key too short", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel1PreSharedKey": "short"}, "vpnTunnel1PreSharedKey", "[secret]", "8-64 letters"},
 		{"tunnel key starts with 0", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel2PreSharedKey": "0abcdefghij"}, "vpnTunnel2PreSharedKey", "[secret]", "not starting with 0"},
 		{"tunnel key with a dash", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel2PreSharedKey": "abc-defghij"}, "vpnTunnel2PreSharedKey", "[secret]", "periods or underscores"},
 		{"same key on both tunnels", "mgmt", map[string]string{"environment": "mgmt", "mgmtStackName": "", "appMinInstances": "1", "vpnTunnel2PreSharedKey": "Tunnel1.Key_abcdef"}, "vpnTunnel2PreSharedKey", "[secret]", "different from vpnTunnel1PreSharedKey"},
+		{"too many on-premise DCs for one group", "prod", map[string]string{"onPremDcIps": `["172.16.10.10","172.16.10.11","172.16.10.12","172.16.10.13"]`}, "onPremDcIps", "4 entries", "from 1 to 3"},
+		{"no on-premise DC", "prod", map[string]string{"onPremDcIps": `[]`}, "onPremDcIps", "0 entries", "from 1 to 3"},
+		{"KMS deletion window too short", "prod", map[string]string{"kmsDeletionWindowDays": "3"}, "kmsDeletionWindowDays", "3", "from 7 to 30"},
+		{"admin CIDR is the internet", "prod", map[string]string{"adminCidrs": `["0.0.0.0/0"]`}, "adminCidrs", "0.0.0.0/0", "no wider than /16"},
+		{"admin CIDR malformed", "prod", map[string]string{"adminCidrs": `["office"]`}, "adminCidrs", "office", "an IPv4 CIDR"},
+		{"admin CIDRs not a list", "prod", map[string]string{"adminCidrs": "203.0.113.0/28"}, "adminCidrs", "203.0.113.0/28", "a JSON array"},
+		{"DBA hosts outside the estate", "prod", map[string]string{"dbaCidrs": `["192.168.1.0/24"]`}, "dbaCidrs", "192.168.1.0/24", "inside onPremCidr"},
+		{"DBA CIDR host bits", "prod", map[string]string{"dbaCidrs": `["172.16.20.1/24"]`}, "dbaCidrs", "172.16.20.1/24", "did you mean 172.16.20.0/24"},
+		{"no listener port", "prod", map[string]string{"publicListenerPorts": "[]"}, "publicListenerPorts", "[]", "at least one TCP port"},
+		{"RDP as a public listener", "prod", map[string]string{"publicListenerPorts": "[443, 3389]"}, "publicListenerPorts", "3389", "not an admin or database port"},
+		{"listener port out of range", "prod", map[string]string{"publicListenerPorts": "[70000]"}, "publicListenerPorts", "70000", "from 1 to 65535"},
+		{"listener port twice", "prod", map[string]string{"publicListenerPorts": "[443, 443]"}, "publicListenerPorts", "443", "each port once"},
+		{"user in an unknown group", "prod", map[string]string{"iamUsers": `[{"name":"asha","groups":["root"]}]`}, "iamUsers", "asha: root", "groups among administrators"},
+		{"user without a group", "prod", map[string]string{"iamUsers": `[{"name":"asha","groups":[]}]`}, "iamUsers", "asha", "at least one group"},
+		{"user name invalid", "prod", map[string]string{"iamUsers": `[{"name":"asha rao","groups":["read-only"]}]`}, "iamUsers", "asha rao", "an IAM user name"},
+		{"user twice", "prod", map[string]string{"iamUsers": `[{"name":"asha","groups":["read-only"]},{"name":"Asha","groups":["read-only"]}]`}, "iamUsers", "Asha", "each user once"},
+		{"patch delay too long", "prod", map[string]string{"patchApprovalDelayDays": "90"}, "patchApprovalDelayDays", "90", "from 0 to 30"},
+		{"one patch window for two AZs", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "one schedule per AZ"},
+		{"both AZs in the same window", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "a different schedule per AZ"},
+		{"AZ b starts while AZ a still patches", "prod", map[string]string{"patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 2 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 2 ? * SUN *)", "at least 3 hours"},
+		{"AZ b overlaps across midnight", "prod", map[string]string{"patchWindowSchedules": `["cron(0 23 ? * SAT *)","cron(0 1 ? * SUN *)"]`}, "patchWindowSchedules", "cron(0 1 ? * SUN *)", "at least 3 hours"},
+		{"schedule not cron", "prod", map[string]string{"patchWindowSchedules": `["sunday 1am","cron(0 5 ? * SUN *)"]`}, "patchWindowSchedules", "sunday 1am", "a cron(...) or rate(...)"},
+		{"patch window too short", "prod", map[string]string{"patchWindowHours": "1"}, "patchWindowHours", "1", "from 2 to 24"},
+		{"prod without its TLS certificate", "prod", map[string]string{"tlsCertificate": "\x00unset"}, "tlsCertificate", "", "pulumi config set --secret"},
+		{"audit logs kept one year", "prod", map[string]string{"auditLogRetentionDays": "365"}, "auditLogRetentionDays", "365", "RBI: ten years"},
+		{"unknown lock mode", "prod", map[string]string{"auditLogLockMode": "LEGAL_HOLD"}, "auditLogLockMode", "LEGAL_HOLD", "one of COMPLIANCE, GOVERNANCE"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,8 +246,19 @@ func TestMgmtNeedsNoStackReference(t *testing.T) {
 	values[FullKey("environment")] = "mgmt"
 	values[FullKey("mgmtStackName")] = ""
 	values[FullKey("appMinInstances")] = "1"
-	_, err := load(t, "mgmt", values)
+	delete(values, FullKey("tlsCertificate")) // mgmt serves no IIS site
+	c, err := load(t, "mgmt", values)
 	require.NoError(t, err)
+	assert.Empty(t, c.Security.TLSCertificate)
+}
+
+func TestStructuredSecurityKeysDecode(t *testing.T) {
+	c, err := load(t, "prod", valid())
+	require.NoError(t, err)
+	assert.Equal(t, []int{443, 8443}, c.Security.PublicListenerPorts)
+	assert.Equal(t, []string{"203.0.113.0/28"}, c.Security.AdminCidrs)
+	assert.Equal(t, []IAMUser{{Name: "asha.rao", Groups: []string{"administrators", "security-auditors"}}}, c.Security.Users)
+	assert.Len(t, c.Security.PatchWindowSchedules, 2)
 }
 
 // Pulumi.yaml must declare exactly the keys the program reads, with the same type and
@@ -220,6 +272,10 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 			Type        string `yaml:"type"`
 			Description string `yaml:"description"`
 			Default     any    `yaml:"default"`
+			Secret      bool   `yaml:"secret"`
+			Items       *struct {
+				Type string `yaml:"type"`
+			} `yaml:"items"`
 		} `yaml:"config"`
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &doc))
@@ -233,9 +289,13 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		}
 		assert.Equal(t, string(k.Type), d.Type, k.Name)
 		assert.Equal(t, k.Description, d.Description, k.Name)
+		assert.Equal(t, k.Secret(), d.Secret, "%s: secret in Pulumi.yaml must match the key table", k.Name)
+		if k.Type == Array {
+			assert.NotNil(t, d.Items, "%s: an array needs items", k.Name)
+		}
 		switch {
 		case k.Secret():
-			assert.Equal(t, "", d.Default, "%s is a secret: its default is empty, only stack files set it", k.Name)
+			assert.Nil(t, d.Default, "%s is a secret: only stack files set it, encrypted", k.Name)
 		case k.Name != "environment":
 			assert.NotNil(t, d.Default, "%s has no default in Pulumi.yaml", k.Name)
 		}
@@ -300,7 +360,7 @@ func TestPlainTunnelKeyIsRefused(t *testing.T) {
 	values[FullKey("appMinInstances")] = "1"
 	c, err := load(t, "mgmt", values)
 	require.NoError(t, err)
-	secure := map[string]bool{FullKey("vpnTunnel1PreSharedKey"): true}
+	secure := map[string]bool{FullKey("vpnTunnel1PreSharedKey"): true, FullKey("tlsCertificate"): true}
 	err = c.CheckSecrets(func(k string) bool { return secure[k] })
 	var errs Errors
 	require.ErrorAs(t, err, &errs)
@@ -317,5 +377,27 @@ func TestPlainTunnelKeyIsRefused(t *testing.T) {
 	values[FullKey("vpnTunnel1PreSharedKey")], values[FullKey("vpnTunnel2PreSharedKey")] = "", ""
 	c, err = load(t, "prod", values)
 	require.NoError(t, err)
-	require.NoError(t, c.CheckSecrets(func(string) bool { return false }))
+	require.NoError(t, c.CheckSecrets(func(k string) bool { return k == FullKey("tlsCertificate") }))
+}
+
+// The CLI refuses a stack that leaves a key declared without a default unset, and a
+// secret key set in plain text: every stack file sets the secrets, encrypted.
+func TestEveryStackFileSetsTheSecretKeysEncrypted(t *testing.T) {
+	for _, env := range Environments {
+		raw, err := os.ReadFile("../Pulumi." + string(env) + ".yaml")
+		require.NoError(t, err)
+		var doc struct {
+			Config map[string]any `yaml:"config"`
+		}
+		require.NoError(t, yaml.Unmarshal(raw, &doc))
+		for _, k := range Keys {
+			if !k.Secret() {
+				continue
+			}
+			v, ok := doc.Config[FullKey(k.Name)].(map[string]any)
+			if assert.True(t, ok, "Pulumi.%s.yaml must set %s as a secure value", env, k.Name) {
+				assert.Contains(t, v, "secure")
+			}
+		}
+	}
 }

@@ -12,6 +12,10 @@ const (
 	String  Type = "string"
 	Integer Type = "integer"
 	Boolean Type = "boolean"
+	// Array and Object values arrive as JSON (the CLI and the offline plan both render
+	// structured config that way) and are json-decoded into their field.
+	Array  Type = "array"
+	Object Type = "object"
 )
 
 // Key declares one project config key the program reads. The table below is the single
@@ -26,9 +30,24 @@ type Key struct {
 	bind        func(c *Config) any // pointer to the field the value lands in
 }
 
+// secretKeys names the keys whose values are config secrets. Pulumi.yaml declares them
+// `secret: true` without a default, so the CLI requires every stack file to set them
+// encrypted (a stack that never reads one sets a dummy); the loader accepts them unset
+// (validation says where one is required), CheckSecrets refuses a plain value, and errors
+// never echo their values.
+var secretKeys = map[string]bool{}
+
+func secretKey(k Key) Key {
+	secretKeys[k.Name] = true
+	return k
+}
+
+// Secret is true for a key whose value is a config secret.
+func (k Key) Secret() bool { return secretKeys[k.Name] }
+
 // Keys is every project key, in the order the README's config reference lists them:
 // the core keys here, then each concern's keys from its own file.
-var Keys = slices.Concat(coreKeys, networkKeys)
+var Keys = slices.Concat(coreKeys, networkKeys, securityKeys)
 
 var coreKeys = []Key{
 	{"environment", String, "Role of this stack: mgmt, uat or prod. Must match the stack name.", func(c *Config) any { return &c.Environment }},

@@ -18,8 +18,8 @@ type NetworkServices struct {
 	// ADDomain is the Active Directory DNS name; the Resolver forwards it to the DCs and
 	// the DHCP options hand it out.
 	ADDomain string
-	// OnPremDCList is the comma-separated on-premise DC addresses; see OnPremDCs.
-	OnPremDCList string
+	// OnPremDCIPs are the on-premise DC addresses as configured; see OnPremDCs.
+	OnPremDCIPs []string
 	// FlowLogRetentionDays keeps flow logs and Resolver query logs.
 	FlowLogRetentionDays int
 	VPN                  VPN
@@ -44,23 +44,9 @@ var networkKeys = []Key{
 	{"vpnAmazonSideAsn", Integer, "BGP ASN of the AWS virtual private gateway (64512-65534 or 4200000000-4294967294).", func(c *Config) any { return &c.NetworkServices.VPN.AmazonSideASN }},
 	secretKey(Key{"vpnTunnel1PreSharedKey", String, "Pre-shared key of VPN tunnel 1 (mgmt only; set with pulumi config set --secret).", func(c *Config) any { return &c.NetworkServices.VPN.Tunnel1PSK }}),
 	secretKey(Key{"vpnTunnel2PreSharedKey", String, "Pre-shared key of VPN tunnel 2 (mgmt only; set with pulumi config set --secret).", func(c *Config) any { return &c.NetworkServices.VPN.Tunnel2PSK }}),
-	{"onPremDcIps", String, "Comma-separated IPv4 addresses of the on-premise domain controllers, inside onPremCidr (AD replication).", func(c *Config) any { return &c.NetworkServices.OnPremDCList }},
+	{"onPremDcIps", Array, "IPv4 addresses of the on-premise domain controllers (at most 3), inside onPremCidr: AD replication over the VPN.", func(c *Config) any { return &c.NetworkServices.OnPremDCIPs }},
 	{"flowLogRetentionDays", Integer, "Days CloudWatch keeps VPC flow logs and DNS query logs (a CloudWatch retention value, at least 180).", func(c *Config) any { return &c.NetworkServices.FlowLogRetentionDays }},
 }
-
-// secretKeys names the keys whose values are config secrets: only stack files set them
-// (as `secure:` ciphertext), Pulumi.yaml gives them an empty default, the loader accepts
-// them unset (validation says where one is required), CheckSecrets refuses a plain
-// value, and errors never echo their values.
-var secretKeys = map[string]bool{}
-
-func secretKey(k Key) Key {
-	secretKeys[k.Name] = true
-	return k
-}
-
-// Secret is true for a key whose value is a config secret.
-func (k Key) Secret() bool { return secretKeys[k.Name] }
 
 // CheckSecrets fails for every secret key that holds a value Pulumi does not treat as a
 // config secret: a plain value sits unencrypted in the stack file and in the state.
@@ -105,8 +91,17 @@ var (
 // OnPremDCs are the on-premise domain controllers. Call only on a validated Config.
 func (c *Config) OnPremDCs() []netip.Addr {
 	var out []netip.Addr
-	for _, s := range strings.Split(c.NetworkServices.OnPremDCList, ",") {
+	for _, s := range c.NetworkServices.OnPremDCIPs {
 		out = append(out, netip.MustParseAddr(strings.TrimSpace(s)))
+	}
+	return out
+}
+
+// OnPremDCPrefixes are the on-premise domain controllers as /32 ranges, for rules.
+func (c *Config) OnPremDCPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, ip := range c.OnPremDCs() {
+		out = append(out, netip.PrefixFrom(ip, 32))
 	}
 	return out
 }
@@ -138,22 +133,26 @@ func (c *Config) validateNetworkServices(errs *Errors) {
 	c.validateVPN(errs)
 }
 
+// maxOnPremDCs keeps the directory security groups under EC2's 60-rule quota: each DC
+// becomes a rule per AD port (portmatrix.MaxRulesPerGroup).
+const maxOnPremDCs = 3
+
 func (c *Config) validateOnPremDCs(errs *Errors) {
-	k, raw := FullKey("onPremDcIps"), c.NetworkServices.OnPremDCList
+	k, list := FullKey("onPremDcIps"), c.NetworkServices.OnPremDCIPs
+	if len(list) == 0 || len(list) > maxOnPremDCs {
+		errs.add(k, fmt.Sprintf("%d entries", len(list)), fmt.Sprintf("from 1 to %d addresses (each becomes a rule per AD port in a security group, quota 60)", maxOnPremDCs))
+	}
 	onPrem, err := netip.ParsePrefix(strings.TrimSpace(c.Network.OnPrem))
 	seen := map[netip.Addr]bool{}
-	for _, s := range strings.Split(raw, ",") {
+	for _, s := range list {
 		ip, perr := netip.ParseAddr(strings.TrimSpace(s))
 		switch {
 		case perr != nil || !ip.Is4():
-			errs.add(k, raw, "comma-separated IPv4 addresses such as 172.16.10.10,172.16.10.11")
-			return
+			errs.add(k, s, "IPv4 addresses such as [\"172.16.10.10\", \"172.16.10.11\"]")
 		case err == nil && !onPrem.Contains(ip):
-			errs.add(k, raw, fmt.Sprintf("addresses inside %s = %s (%s is outside)", FullKey("onPremCidr"), onPrem, ip))
-			return
+			errs.add(k, s, fmt.Sprintf("addresses inside %s = %s", FullKey("onPremCidr"), onPrem))
 		case seen[ip]:
-			errs.add(k, raw, fmt.Sprintf("distinct addresses (%s is listed twice)", ip))
-			return
+			errs.add(k, s, "distinct addresses (it is listed twice)")
 		}
 		seen[ip] = true
 	}

@@ -114,6 +114,7 @@ func (c *Config) Validate() error {
 	c.validateWindows(&errs)
 	c.validateSizing(&errs)
 	c.validateNetworkServices(&errs)
+	c.validateSecurity(&errs)
 
 	if c.IsWorkload() && !stackRefRE.MatchString(c.MgmtStackName) {
 		errs.add(key("mgmtStackName"), c.MgmtStackName, "a stack reference of the form <org>/<project>/<stack>")

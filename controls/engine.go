@@ -116,6 +116,13 @@ var Catalogue = []Control{
 	s3GatewayOnPrivateRouteTables,
 	ssmEndpointsInEveryVpc,
 	vpnTunnelsHardened,
+	// network baseline (issue 3) above; security (issue 4):
+	kmsRotation, kmsProtected, kmsPolicies,
+	trailMultiRegion, trailValidation, trailKMS, trailCloudWatch, configOn, guardDutyOn, securityHubStandards, inspectorEC2,
+	ebsDefault, s3PublicAccess, s3TLSOnly, s3Versioning, s3Logging,
+	passwordPolicy, noUserPolicies, noStarStar, supportRole, accessAnalyzer, groupsEnforceMFA, noCredentialsInCode,
+	noWorldAdminPorts, rulesDescribed, worldOnlyToUntrust, egressRestricted, groupsWithinQuota,
+	accountWideInMgmtOnly, patchingStaggered,
 }
 
 func fail(r *inventory.Resource, msg string) Failure { return Failure{URN: r.URN, Message: msg} }

@@ -60,6 +60,11 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
+	sec, err := buildSecurity(ctx, cfg, provider, vpc)
+	if err != nil {
+		return err
+	}
+
 	ctx.Export("environment", pulumi.String(string(cfg.Environment)))
 	ctx.Export("region", pulumi.String(cfg.AWSRegion))
 	ctx.Export("availabilityZones", pulumi.ToStringArray(azs))
@@ -76,7 +81,7 @@ func Run(ctx *pulumi.Context) error {
 		ctx.Export("mgmtVpcId", mgmt.VpcID)
 		ctx.Export("mgmtVpcCidr", mgmt.VpcCidr)
 	}
-	if err := networkBaseline(ctx, cfg, provider, vpc, mgmt); err != nil {
+	if err := networkBaseline(ctx, cfg, provider, vpc, sec.Keys.LogsKeyArn, mgmt); err != nil {
 		return err
 	}
 	return nil

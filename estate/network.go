@@ -13,9 +13,9 @@ import (
 
 // networkBaseline declares issue 3's network around the stack's VPC: NACLs and the
 // adopted defaults, the flow log, the endpoints, DNS, and the stack's role-specific
-// links: the on-premise VPN in mgmt, the peering with mgmt in uat and prod. mgmt is nil
-// in the mgmt stack.
-func networkBaseline(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, vpc *network.Vpc, mgmt *Mgmt) error {
+// links: the on-premise VPN in mgmt, the peering with mgmt in uat and prod. Its log
+// groups are encrypted with the key ring's logs key. mgmt is nil in the mgmt stack.
+func networkBaseline(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, vpc *network.Vpc, logsKey pulumi.StringOutput, mgmt *Mgmt) error {
 	onAWS := pulumi.Providers(provider)
 	invoke := pulumi.Provider(provider)
 	id, err := aws.GetCallerIdentity(ctx, nil, invoke)
@@ -31,11 +31,6 @@ func networkBaseline(ctx *pulumi.Context, cfg *config.Config, provider *aws.Prov
 		return err
 	}
 	account := network.Account{ID: id.AccountId, Region: region.Name, Partition: part.Partition}
-
-	logsKey, err := newLogsKey(ctx, cfg, provider)
-	if err != nil {
-		return err
-	}
 
 	isMgmt := cfg.Environment == config.Mgmt
 	role := flows.RoleOf(isMgmt)

@@ -50,10 +50,11 @@ func NewEndpoints(ctx *pulumi.Context, name string, args *EndpointsArgs, opts ..
 	// group is stateful.
 	sgName := c.Name("endpoints-sg")
 	sg, err := ec2.NewSecurityGroup(ctx, sgName, &ec2.SecurityGroupArgs{
-		VpcId:       v.VpcID,
-		Name:        pulumi.String(sgName),
-		Description: pulumi.String("Interface endpoints: HTTPS from the VPC only"),
-		Tags:        nameTags(sgName),
+		VpcId:               v.VpcID,
+		Name:                pulumi.String(sgName),
+		Description:         pulumi.String("Interface endpoints: HTTPS from the VPC only"),
+		RevokeRulesOnDelete: pulumi.Bool(true),
+		Tags:                nameTags(sgName),
 	}, in)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,12 @@ var idPrefixes = map[string]string{
 	"aws:ec2/networkAclAssociation:NetworkAclAssociation":                             "aclassoc-",
 	"aws:ec2/securityGroupRule:SecurityGroupRule":                                     "sgrule-",
 	"aws:ec2/vpcDhcpOptionsAssociation:VpcDhcpOptionsAssociation":                     "dopt-assoc-",
+
+	// security (issue 4)
+	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":   "sgr-",
+	"aws:ssm/patchBaseline:PatchBaseline":                       "pb-",
+	"aws:ssm/maintenanceWindow:MaintenanceWindow":               "mw-",
 }
 
 func physicalID(typ, urn string) string {
@@ -105,6 +111,14 @@ func computedOutputs(typ, id, region string, inputs resource.PropertyMap) map[st
 	case "aws:route53/resolverRule:ResolverRule":
 		out["arn"] = fmt.Sprintf("arn:aws:route53resolver:%s:%s:resolver-rule/%s", region, AccountID, id)
 		out["ownerId"] = AccountID
+	case "aws:s3/bucketV2:BucketV2": // name-based, as the log and trail policies expect
+		if b, ok := inputs["bucket"]; ok && b.IsString() {
+			out["arn"] = "arn:aws:s3:::" + b.StringValue()
+		}
+	case "aws:secretsmanager/secret:Secret":
+		if n, ok := inputs["name"]; ok && n.IsString() {
+			out["arn"] = fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-%s", region, AccountID, n.StringValue(), id[:6])
+		}
 	case "aws:kms/key:Key":
 		out["keyId"] = id
 		out["arn"] = fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, AccountID, id)

