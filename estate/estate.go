@@ -12,6 +12,7 @@ import (
 	"github.com/giftcard/platform-infra/config"
 	"github.com/giftcard/platform-infra/network"
 	"github.com/giftcard/platform-infra/network/subnetplan"
+	"github.com/giftcard/platform-infra/security"
 )
 
 // LoadConfig reads and validates the stack's configuration from the Pulumi context.
@@ -60,7 +61,14 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 
-	sec, err := buildSecurity(ctx, cfg, provider, vpc)
+	caller, err := aws.GetCallerIdentity(ctx, nil, onAWS)
+	if err != nil {
+		return err
+	}
+	// Policies name the account and region; the region is the provider's own.
+	acct := security.Account{ID: caller.AccountId, Region: cfg.AWSRegion}
+
+	sec, err := buildSecurity(ctx, cfg, provider, acct, vpc)
 	if err != nil {
 		return err
 	}
@@ -81,7 +89,7 @@ func Run(ctx *pulumi.Context) error {
 		ctx.Export("mgmtVpcId", mgmt.VpcID)
 		ctx.Export("mgmtVpcCidr", mgmt.VpcCidr)
 	}
-	if err := networkBaseline(ctx, cfg, provider, vpc, sec.Keys.LogsKeyArn, mgmt); err != nil {
+	if err := networkBaseline(ctx, cfg, provider, acct, vpc, sec.Keys.LogsKeyArn, mgmt); err != nil {
 		return err
 	}
 	return nil

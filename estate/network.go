@@ -9,29 +9,15 @@ import (
 	"github.com/giftcard/platform-infra/config"
 	"github.com/giftcard/platform-infra/network"
 	"github.com/giftcard/platform-infra/network/flows"
+	"github.com/giftcard/platform-infra/security"
 )
 
 // networkBaseline declares issue 3's network around the stack's VPC: NACLs and the
 // adopted defaults, the flow log, the endpoints, DNS, and the stack's role-specific
 // links: the on-premise VPN in mgmt, the peering with mgmt in uat and prod. Its log
 // groups are encrypted with the key ring's logs key. mgmt is nil in the mgmt stack.
-func networkBaseline(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, vpc *network.Vpc, logsKey pulumi.StringOutput, mgmt *Mgmt) error {
+func networkBaseline(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, account security.Account, vpc *network.Vpc, logsKey pulumi.StringOutput, mgmt *Mgmt) error {
 	onAWS := pulumi.Providers(provider)
-	invoke := pulumi.Provider(provider)
-	id, err := aws.GetCallerIdentity(ctx, nil, invoke)
-	if err != nil {
-		return err
-	}
-	region, err := aws.GetRegion(ctx, nil, invoke)
-	if err != nil {
-		return err
-	}
-	part, err := aws.GetPartition(ctx, nil, invoke)
-	if err != nil {
-		return err
-	}
-	account := network.Account{ID: id.AccountId, Region: region.Name, Partition: part.Partition}
-
 	isMgmt := cfg.Environment == config.Mgmt
 	role := flows.RoleOf(isMgmt)
 	peers := []netip.Prefix{cfg.CidrOf(config.Mgmt)}

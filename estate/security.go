@@ -24,12 +24,7 @@ type Security struct {
 // buildSecurity declares the stack's security: keys, identities and the account
 // baseline (mgmt), instance roles, tier security groups, the IIS certificate (uat,
 // prod) and patching.
-func buildSecurity(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, vpc *network.Vpc) (*Security, error) {
-	caller, err := aws.GetCallerIdentity(ctx, nil, pulumi.Provider(provider))
-	if err != nil {
-		return nil, err
-	}
-	acct := security.Account{ID: caller.AccountId, Region: cfg.AWSRegion}
+func buildSecurity(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provider, acct security.Account, vpc *network.Vpc) (*Security, error) {
 	onAWS := pulumi.Providers(provider)
 	mgmt := cfg.Environment == config.Mgmt
 	trail := ""

@@ -1,7 +1,6 @@
 package network
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -9,13 +8,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/giftcard/platform-infra/config"
+	"github.com/giftcard/platform-infra/security"
 )
-
-// Account is where the stack deploys, read once from the caller identity, region and
-// partition invokes; trust and key policy conditions name it.
-type Account struct {
-	ID, Region, Partition string
-}
 
 // FlowLogArgs configures the flow log of one VPC.
 type FlowLogArgs struct {
@@ -26,7 +20,8 @@ type FlowLogArgs struct {
 	KmsKeyArn pulumi.StringInput
 	// RetentionDays is how long CloudWatch keeps the records.
 	RetentionDays int
-	Account       Account
+	// Account is where the stack deploys; the trust policy's conditions name it.
+	Account security.Account
 }
 
 // FlowLog is a VPC flow log to a KMS-encrypted CloudWatch log group, delivered through a
@@ -62,44 +57,32 @@ func NewFlowLog(ctx *pulumi.Context, name string, args *FlowLogArgs, opts ...pul
 
 	// Confused deputy: the service may assume the role only for flow logs of this
 	// account (aws:SourceAccount) and of its own flow-log resources (aws:SourceArn).
-	trust, err := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Sid":       "FlowLogsOfThisAccountOnly",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
-			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{
-				"StringEquals": map[string]any{"aws:SourceAccount": a.ID},
-				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", a.Partition, a.Region, a.ID)},
-			},
-		}},
+	trust := security.Policy(security.Statement{
+		Sid: "FlowLogsOfThisAccountOnly", Effect: "Allow",
+		Principal: security.Service("vpc-flow-logs.amazonaws.com"), Action: "sts:AssumeRole",
+		Condition: map[string]map[string]any{
+			"StringEquals": {"aws:SourceAccount": a.ID},
+			"ArnLike":      {"aws:SourceArn": a.ARN("ec2", "vpc-flow-log/*")},
+		},
 	})
-	if err != nil {
-		return nil, err
-	}
 	roleName := c.Name("flow-logs")
 	role, err := iam.NewRole(ctx, roleName, &iam.RoleArgs{
 		Name:             pulumi.String(roleName),
 		Description:      pulumi.String("Delivers the VPC flow log of " + c.Name("vpc") + " to its log group"),
-		AssumeRolePolicy: pulumi.String(string(trust)),
+		AssumeRolePolicy: pulumi.String(trust),
 		Tags:             nameTags(roleName),
 	}, in)
 	if err != nil {
 		return nil, err
 	}
 	// Least privilege: write to this one log group and its streams.
-	policy := group.Arn.ApplyT(func(arn string) (string, error) {
-		b, err := json.Marshal(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []map[string]any{
-				{"Sid": "WriteFlowLogs", "Effect": "Allow",
-					"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-					"Resource": []string{arn, arn + ":log-stream:*"}},
-				{"Sid": "FindTheLogGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
-			},
-		})
-		return string(b), err
+	policy := group.Arn.ApplyT(func(arn string) string {
+		return security.Policy(
+			security.Statement{Sid: "WriteFlowLogs", Effect: "Allow",
+				Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+				Resource: []string{arn, arn + ":log-stream:*"}},
+			security.Statement{Sid: "FindTheLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*"},
+		)
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, roleName, &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, in); err != nil {
 		return nil, err
