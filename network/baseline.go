@@ -53,6 +53,7 @@ func NewNetworkAcls(ctx *pulumi.Context, name string, args *NetworkAclsArgs, opt
 	rules, err := flows.NACLs(args.Flows, flows.Addresses{
 		Role: args.Role, VPC: c.VpcCidr(), Tiers: tierCIDRs, Peers: args.Peers,
 		OnPrem: netip.MustParsePrefix(c.Network.OnPrem), OnPremDCs: c.OnPremDCs(),
+		ListenerPorts: c.Security.PublicListenerPorts,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

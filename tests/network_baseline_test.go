@@ -25,6 +25,8 @@ var (
 	vpcCidrs  = map[string]netip.Prefix{"mgmt": pfx("10.10.0.0/20"), "uat": pfx("10.20.0.0/20"), "prod": pfx("10.30.0.0/18")}
 	onPrem    = pfx("172.16.0.0/16")
 	onPremDCs = []netip.Addr{netip.MustParseAddr("172.16.10.10"), netip.MustParseAddr("172.16.10.11")}
+	// listenerPorts is the default publicListenerPorts (Pulumi.yaml).
+	listenerPorts = []int{443}
 )
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
@@ -50,7 +52,8 @@ func addressesOf(t *testing.T, stack string, s *inventory.Stack) flows.Addresses
 	if stack == "mgmt" {
 		peers = []netip.Prefix{vpcCidrs["uat"], vpcCidrs["prod"]}
 	}
-	return flows.Addresses{Role: roleOf(stack), VPC: vpcCidrs[stack], Tiers: tiers, Peers: peers, OnPrem: onPrem, OnPremDCs: onPremDCs}
+	return flows.Addresses{Role: roleOf(stack), VPC: vpcCidrs[stack], Tiers: tiers, Peers: peers, OnPrem: onPrem, OnPremDCs: onPremDCs,
+		ListenerPorts: listenerPorts}
 }
 
 type naclEntry struct {
@@ -118,7 +121,7 @@ func TestNothingElseFromTheInternet(t *testing.T) {
 					if f.Icmp != nil {
 						declared = append(declared, naclEntry{Protocol: string(f.Protocol), IcmpType: f.Icmp.Type, IcmpCode: f.Icmp.Code})
 					}
-					for _, p := range f.Ports {
+					for _, p := range f.PortsWith(listenerPorts) {
 						declared = append(declared, naclEntry{Protocol: string(f.Protocol), From: p.From, To: p.To})
 					}
 				}

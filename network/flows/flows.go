@@ -111,6 +111,9 @@ type Flow struct {
 	Via      string
 	Protocol Protocol
 	Ports    []PortRange
+	// PublicListeners means the ports are the public NLB listener ports of the stack's
+	// config (Addresses.ListenerPorts), not a fixed list.
+	PublicListeners bool
 	// ClientPorts is where replies go; nil means the ephemeral range. NTP is the
 	// exception: Windows Time sends from port 123, so replies come back to 123.
 	ClientPorts *PortRange
@@ -135,7 +138,7 @@ var Table = append(slices.Clone(declared), pathMTUDiscovery()...)
 // flow here.
 var declared = []Flow{
 	// Customer traffic: internet -> NLB -> firewall untrust (edge), firewall trust -> internal NLB -> app -> SQL.
-	{From: Internet, To: wl("edge"), Protocol: TCP, Ports: []PortRange{P(443)},
+	{From: Internet, To: wl("edge"), Protocol: TCP, PublicListeners: true,
 		Why: "customers reach the internet-facing NLBs, which keep client IPs, and through them the firewall untrust interfaces"},
 	{From: wl("edge"), To: wl("edge"), Protocol: TCP, Ports: []PortRange{P(443)},
 		Why: "the NLB nodes of every AZ health-check the firewall untrust interfaces (and forward across AZs if cross-zone is ever on)"},
@@ -208,6 +211,18 @@ func pathMTUDiscovery() []Flow {
 	return out
 }
 
+// PortsWith is the ports of the flow: listenerPorts for a PublicListeners flow.
+func (f Flow) PortsWith(listenerPorts []int) []PortRange {
+	if !f.PublicListeners {
+		return f.Ports
+	}
+	out := make([]PortRange, len(listenerPorts))
+	for i, p := range listenerPorts {
+		out[i] = P(p)
+	}
+	return out
+}
+
 // Addresses resolves the places of the flows for one VPC.
 type Addresses struct {
 	// Role is the VPC whose NACLs are derived.
@@ -222,6 +237,9 @@ type Addresses struct {
 	// OnPrem is the on-premise range and OnPremDCs its domain controllers.
 	OnPrem    netip.Prefix
 	OnPremDCs []netip.Addr
+	// ListenerPorts are the public NLB listener ports (config publicListenerPorts), the
+	// ports of the PublicListeners flows.
+	ListenerPorts []int
 }
 
 func (a Addresses) resolve(p Place) (cidrs []netip.Prefix, local bool) {
@@ -283,6 +301,12 @@ func NACLs(table []Flow, a Addresses) (map[string]ACL, error) {
 		to, toLocal := a.resolve(f.To)
 		viaLocal := f.Via != "" && (f.From.VPC == a.Role && f.From.Kind == TierPlace || f.To.VPC == a.Role && f.To.Kind == TierPlace)
 		ports, replies := f.Ports, []PortRange{ephemeral}
+		if f.PublicListeners && (fromLocal || toLocal || viaLocal) {
+			if len(a.ListenerPorts) == 0 {
+				return nil, fmt.Errorf("flow %s -> %s: no public listener ports to admit", f.From, f.To)
+			}
+			ports = f.PortsWith(a.ListenerPorts)
+		}
 		if f.ClientPorts != nil {
 			replies = []PortRange{*f.ClientPorts}
 		}

@@ -26,7 +26,8 @@ func addresses(t *testing.T, role Role, azs int) (Addresses, []subnetplan.Subnet
 	}
 	plan, err := subnetplan.Carve(vpc, subnetplan.LayoutFor(role == MgmtVPC), azs)
 	require.NoError(t, err)
-	return Addresses{Role: role, VPC: vpc, Tiers: TierCIDRs(plan), Peers: peers, OnPrem: onPrem, OnPremDCs: onPremDCs}, plan
+	return Addresses{Role: role, VPC: vpc, Tiers: TierCIDRs(plan), Peers: peers, OnPrem: onPrem, OnPremDCs: onPremDCs,
+		ListenerPorts: []int{443, 8443}}, plan
 }
 
 func acls(t *testing.T, role Role, azs int) (map[string]ACL, Addresses) {
@@ -132,7 +133,10 @@ func TestEveryFlowPassesBothWaysOnItsPath(t *testing.T) {
 				continue
 			}
 			port, reply := 0, 50000
-			if f.Protocol != All {
+			switch {
+			case f.PublicListeners:
+				port = a.ListenerPorts[len(a.ListenerPorts)-1]
+			case f.Protocol != All:
 				port = f.Ports[len(f.Ports)-1].To
 			}
 			if f.ClientPorts != nil {
@@ -246,4 +250,24 @@ func TestIcmpFlowsHaveNoRepliesAndNeedAType(t *testing.T) {
 	assert.Equal(t, [4]int{3, 4, 0, 0}, [4]int{r.IcmpType, r.IcmpCode, r.FromPort, r.ToPort})
 	_, err = NACLs([]Flow{{From: OnPremise, To: Tier(MgmtVPC, "mgmt"), Protocol: ICMP}}, a)
 	require.ErrorContains(t, err, "names no ICMP type")
+}
+
+// The internet reaches the edge tier on exactly the configured listener ports.
+func TestEdgeAdmitsTheInternetOnTheListenerPortsOnly(t *testing.T) {
+	out, _ := acls(t, WorkloadVPC, 2)
+	for _, p := range []int{443, 8443} {
+		assert.True(t, out["edge"].Allows(false, internetHost, TCP, p), "listener %d", p)
+	}
+	for _, p := range []int{22, 80, 1023} { // below the ephemeral range: only listeners
+		assert.False(t, out["edge"].Allows(false, internetHost, TCP, p), "port %d is no listener", p)
+	}
+
+	a, _ := addresses(t, WorkloadVPC, 2)
+	a.ListenerPorts = nil
+	_, err := NACLs(Table, a)
+	require.ErrorContains(t, err, "no public listener ports")
+	m, _ := addresses(t, MgmtVPC, 2)
+	m.ListenerPorts = nil
+	_, err = NACLs(Table, m)
+	require.NoError(t, err, "the mgmt VPC serves no public listener")
 }
