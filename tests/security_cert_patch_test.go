@@ -13,6 +13,7 @@ import (
 	"github.com/giftcard/platform-infra/controls"
 	"github.com/giftcard/platform-infra/inventory"
 	"github.com/giftcard/platform-infra/offline"
+	"github.com/giftcard/platform-infra/security"
 )
 
 func TestTLSCertificateIsASecretOnlyTheAppRoleReads(t *testing.T) {
@@ -38,12 +39,29 @@ func TestTLSCertificateIsASecretOnlyTheAppRoleReads(t *testing.T) {
 		sts := policyOf(t, pol[0], "policy")
 		assert.Equal(t, []string{app}, allowedPrincipals(sts))
 		assert.Equal(t, "Deny", sts[0].Effect)
-		assert.Equal(t, app, sts[0].Condition["StringNotEquals"]["aws:PrincipalArn"])
+		// the app role, and the deployer, whose provider reads every version it writes
+		// back with GetSecretValue (a deny on it fails the first certificate rotation)
+		deployer := "arn:aws:iam::" + acct + ":role/platform-deployer"
+		assert.Equal(t, []string{app, deployer, "arn:aws:iam::" + acct + ":role/*/platform-deployer"},
+			list(sts[0].Condition["ArnNotLike"]["aws:PrincipalArn"]))
+		assert.Len(t, sts[0].Condition, 1, "the deny names no one else")
 		// the app role's own-secrets grant covers the name; no other tier's does
 		appPolicy := inventory.String(s.Named("gc-"+env+"-app", controls.TypeRolePolicy), "policy")
 		assert.Contains(t, appPolicy, ":secret:gc-"+env+"-app/*")
 		assert.NotContains(t, inventory.String(s.Named("gc-"+env+"-sql", controls.TypeRolePolicy), "policy"), "-app/")
 	}
+}
+
+func TestDeployerPrincipalIsWhatAWSPrincipalArnCarries(t *testing.T) {
+	for caller, want := range map[string]string{
+		"arn:aws:sts::111122223333:assumed-role/ci-deploy/GitHubActions": "arn:aws:iam::111122223333:role/ci-deploy",
+		"arn:aws:iam::111122223333:user/ops/asha":                        "arn:aws:iam::111122223333:user/ops/asha",
+		"arn:aws:iam::111122223333:root":                                 "arn:aws:iam::111122223333:root",
+	} {
+		assert.Equal(t, want, security.DeployerPrincipal(caller), caller)
+	}
+	assert.Equal(t, []string{"arn:aws:iam::1:role/ci", "arn:aws:iam::1:role/*/ci"}, security.PrincipalPatterns("arn:aws:iam::1:role/ci"))
+	assert.Equal(t, []string{"arn:aws:iam::1:user/ops/asha"}, security.PrincipalPatterns("arn:aws:iam::1:user/ops/asha"))
 }
 
 func TestTheCertificateNeverLeaksIntoThePlan(t *testing.T) {
