@@ -263,6 +263,11 @@ func TierPolicy(c *config.Config, a Account, tier, patchBucket, secretsKey, logs
 		Sid: "WritePatchingOutput", Effect: "Allow", Action: "s3:PutObject",
 		Resource: fmt.Sprintf("arn:aws:s3:::%s/patching/*", patchBucket),
 	}, Statement{
+		// The SSM agent reads the bucket's default encryption before it uploads command
+		// output, and uploads nothing when it may not.
+		Sid: "ReadPatchingBucketEncryption", Effect: "Allow", Action: "s3:GetEncryptionConfiguration",
+		Resource: "arn:aws:s3:::" + patchBucket,
+	}, Statement{
 		Sid: "EncryptPatchingOutput", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: logsKey, Condition: via("s3"),
 	})
 }

@@ -2,7 +2,10 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,6 +163,54 @@ func TestPatchBaselineGroupsAndStaggeredWindows(t *testing.T) {
 			assert.Equal(t, []any{"Install"}, params["Operation"])
 		}
 	}
+}
+
+// The instances, not the maintenance window role, upload AWS-RunPatchBaseline's output:
+// their roles must write the task's bucket and prefix under its KMS key, and read the
+// bucket's encryption configuration, which the SSM agent checks before uploading.
+func TestPatchedInstancesCanUploadTheirTaskOutput(t *testing.T) {
+	for _, env := range stacks {
+		s := stackOf(t, env)
+		tasks := s.OfType(controls.TypeMaintenanceTask)
+		require.NotEmpty(t, tasks, env)
+		rc := tasks[0].Inputs["taskInvocationParameters"].(map[string]any)["runCommandParameters"].(map[string]any)
+		bucket, prefix := rc["outputS3Bucket"].(string), rc["outputS3KeyPrefix"].(string)
+		logsKey := "arn:aws:kms:ap-south-1:" + acct + ":key/" + keyOf(t, s, env, "logs").ID
+		enc := bucketPart(t, s, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", bucket)
+		assert.Contains(t, fmt.Sprint(enc.Inputs["rules"]), logsKey, "the bucket encrypts with the logs key")
+		groups := s.OfType("aws:ssm/patchGroup:PatchGroup")
+		require.NotEmpty(t, groups, env)
+		for _, g := range groups {
+			// a patch group is its tier's role name (gc-<env>-<tier>)
+			tier := inventory.String(g, "patchGroup")
+			role := s.Named(tier, controls.TypeRolePolicy)
+			require.NotNil(t, role, "%s: no role policy for patch group %s", env, tier)
+			sts := policyOf(t, role, "policy")
+			assert.True(t, allows(sts, "s3:PutObject", "arn:aws:s3:::"+bucket+"/"+prefix+"/run-1/stdout"), "%s %s: upload", env, tier)
+			assert.True(t, allows(sts, "s3:GetEncryptionConfiguration", "arn:aws:s3:::"+bucket), "%s %s: bucket encryption", env, tier)
+			assert.True(t, allows(sts, "kms:GenerateDataKey", logsKey), "%s %s: encrypt", env, tier)
+		}
+	}
+}
+
+// allows is true when an Allow statement grants the action on the resource (IAM
+// wildcards in the statement's actions and resources).
+func allows(sts []statement, action, res string) bool {
+	for _, st := range sts {
+		if st.Effect != "Allow" {
+			continue
+		}
+		if slices.ContainsFunc(list(st.Action), func(a string) bool { return wildcard(a, action) }) &&
+			slices.ContainsFunc(list(st.Resource), func(r string) bool { return wildcard(r, res) }) {
+			return true
+		}
+	}
+	return false
+}
+
+func wildcard(pattern, s string) bool {
+	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(pattern), `\*`, ".*") + "$"
+	return regexp.MustCompile(re).MatchString(s)
 }
 
 // In mgmt the access-log bucket is declared in the same run: the patch-log bucket's
