@@ -38,20 +38,35 @@ type Identity struct {
 	AutoScalingRole *iam.ServiceLinkedRole
 }
 
-// MFAPolicy denies everything but managing one's own MFA device until the session has
-// signed in with MFA (the AWS-documented "force MFA" policy).
+// HumanPath is the IAM path of the human users and groups. A user's ARN carries it
+// (arn:aws:iam::<acct>:user/humans/<name>), so policies naming a user's own ARN must too.
+const HumanPath = "/humans/"
+
+// MFAPolicy denies everything but setting up one's own MFA device (and changing one's
+// password) until the session has signed in with MFA: AWS's documented self-manage-MFA
+// policy, with the users' path in their own ARN.
 func MFAPolicy(a Account) string {
-	self := fmt.Sprintf("arn:aws:iam::%s:user/${aws:username}", a.ID)
-	mfa := fmt.Sprintf("arn:aws:iam::%s:mfa/${aws:username}", a.ID)
+	self := fmt.Sprintf("arn:aws:iam::%s:user%s${aws:username}", a.ID, HumanPath)
 	return Policy(Statement{
+		// List actions take no resource: scoped to a user they are never granted.
+		Sid: "ListMFADevicesAndPasswordRules", Effect: "Allow",
+		Action: []string{"iam:ListVirtualMFADevices", "iam:GetAccountPasswordPolicy"}, Resource: "*",
+	}, Statement{
+		// The console lets the user name the device: a name-scoped resource would refuse it.
+		Sid: "CreateVirtualMFADevice", Effect: "Allow", Action: "iam:CreateVirtualMFADevice",
+		Resource: fmt.Sprintf("arn:aws:iam::%s:mfa/*", a.ID),
+	}, Statement{
 		Sid: "ManageOwnPasswordAndMFA", Effect: "Allow",
-		Action: []string{"iam:ChangePassword", "iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices", "iam:ListVirtualMFADevices",
-			"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ResyncMFADevice", "iam:DeleteVirtualMFADevice"},
-		Resource: []string{self, mfa},
+		Action: []string{"iam:ChangePassword", "iam:GetUser", "iam:GetLoginProfile", "iam:EnableMFADevice", "iam:GetMFADevice",
+			"iam:ListMFADevices", "iam:ResyncMFADevice"},
+		Resource: self,
+	}, Statement{
+		Sid: "DeactivateOwnMFAOnlyWithMFA", Effect: "Allow", Action: "iam:DeactivateMFADevice", Resource: self,
+		Condition: map[string]map[string]any{"Bool": {"aws:MultiFactorAuthPresent": "true"}},
 	}, Statement{
 		Sid: "DenyAllExceptMFASetupWithoutMFA", Effect: "Deny",
-		NotAction: []string{"iam:ChangePassword", "iam:GetUser", "iam:ListMFADevices", "iam:ListVirtualMFADevices",
-			"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ResyncMFADevice", "sts:GetSessionToken"},
+		NotAction: []string{"iam:ChangePassword", "iam:GetAccountPasswordPolicy", "iam:GetUser", "iam:GetMFADevice", "iam:ListMFADevices",
+			"iam:ListVirtualMFADevices", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ResyncMFADevice", "sts:GetSessionToken"},
 		Resource:  "*",
 		Condition: map[string]map[string]any{"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
 	})
@@ -98,7 +113,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 	groups := map[string]*iam.Group{}
 	for _, g := range iamgroups.Groups {
 		n := c.Name(g.Name)
-		grp, err := iam.NewGroup(ctx, n, &iam.GroupArgs{Name: pulumi.String(n), Path: pulumi.String("/humans/")}, in)
+		grp, err := iam.NewGroup(ctx, n, &iam.GroupArgs{Name: pulumi.String(n), Path: pulumi.String(HumanPath)}, in)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +140,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 	// MFA device at first sign-in, and every permission comes from groups.
 	for _, u := range c.Security.Users {
 		user, err := iam.NewUser(ctx, c.Name("user", u.Name), &iam.UserArgs{
-			Name: pulumi.String(u.Name), Path: pulumi.String("/humans/"), ForceDestroy: pulumi.Bool(false),
+			Name: pulumi.String(u.Name), Path: pulumi.String(HumanPath), ForceDestroy: pulumi.Bool(false),
 		}, in)
 		if err != nil {
 			return nil, err

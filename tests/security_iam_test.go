@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,6 +55,51 @@ func TestGroupsHaveTheirManagedPoliciesAndTheMFAPolicy(t *testing.T) {
 	for _, st := range policyOf(t, kp[0], "policy") {
 		for _, a := range list(st.Action) {
 			assert.NotContains(t, []string{"kms:Decrypt", "kms:Encrypt", "kms:*", "*"}, a, "administer, never use")
+		}
+	}
+}
+
+// A user without MFA must be able to set MFA up, or the deny locks them out for good.
+// The user's own ARN carries the users' path: a policy scoped to user/${aws:username}
+// would grant nothing to user/humans/<name>.
+func TestAUserWithoutMFACanSetItUp(t *testing.T) {
+	rs, err := runRaw(t, "mgmt", map[string]string{key("iamUsers"): `[{"name":"asha.rao","groups":["read-only"]}]`})
+	require.NoError(t, err)
+	s := inventory.NewStack("giftcard-platform", "mgmt", rs, nil)
+	us := s.OfType(controls.TypeUser)
+	require.Len(t, us, 1)
+	name := inventory.String(us[0], "name")
+	userArn := "arn:aws:iam::" + acct + ":user" + inventory.String(us[0], "path") + name
+	var sts []statement
+	for _, st := range policyOf(t, s.Named("gc-mgmt-mfa-required", controls.TypeIAMPolicy), "policy") {
+		// IAM substitutes the policy variable with the signed-in user's name
+		var res []any
+		for _, r := range list(st.Resource) {
+			res = append(res, strings.ReplaceAll(r, "${aws:username}", name))
+		}
+		st.Resource = res
+		sts = append(sts, st)
+	}
+	for action, res := range map[string]string{
+		"iam:ListVirtualMFADevices":    "*",
+		"iam:CreateVirtualMFADevice":   "arn:aws:iam::" + acct + ":mfa/asha-phone",
+		"iam:EnableMFADevice":          userArn,
+		"iam:ListMFADevices":           userArn,
+		"iam:ResyncMFADevice":          userArn,
+		"iam:ChangePassword":           userArn,
+		"iam:GetAccountPasswordPolicy": "*",
+	} {
+		assert.True(t, allows(sts, action, res), "%s on %s", action, res)
+		for _, st := range sts {
+			if st.Effect == "Deny" {
+				assert.Contains(t, list(st.NotAction), action, "denied without MFA")
+			}
+		}
+	}
+	assert.False(t, allows(sts, "iam:EnableMFADevice", "arn:aws:iam::"+acct+":user"+security.HumanPath+"vikram"), "only one's own user")
+	for _, st := range sts {
+		if st.Effect == "Allow" && slices.Contains(list(st.Action), "iam:DeactivateMFADevice") {
+			assert.Equal(t, "true", st.Condition["Bool"]["aws:MultiFactorAuthPresent"], "deactivating MFA needs MFA")
 		}
 	}
 }
