@@ -289,7 +289,7 @@ var trailCloudWatch = Control{
 }
 
 var configOn = Control{
-	ID: "GC-LOG-5", Title: "AWS Config records all supported resources (global ones here), delivers, and is on", Severity: High,
+	ID: "GC-LOG-5", Title: "AWS Config records all supported resources (global ones here), delivers to a bucket it accepts, and is on", Severity: High,
 	Frameworks: []string{"CIS-AWS 3.3", "FSBP Config.1"},
 	Rule: accountRule(TypeRecorder, "AWS Config recorder", func(s *inventory.Stack, r *inventory.Resource) []string {
 		var out []string
@@ -307,8 +307,16 @@ var configOn = Control{
 		if !on {
 			out = append(out, "no enabled recorder status: the recorder never starts")
 		}
-		if len(s.OfType(TypeDeliveryChannel)) == 0 {
+		channels := s.OfType(TypeDeliveryChannel)
+		if len(channels) == 0 {
 			out = append(out, "no delivery channel")
+		}
+		buckets := bucketNames(s)
+		for _, ch := range channels {
+			name := inventory.String(ch, "s3BucketName")
+			if b := buckets[name]; b != nil && inventory.Bool(b, "objectLockEnabled") {
+				out = append(out, fmt.Sprintf("delivery channel %s targets bucket %s, which has Object Lock: AWS Config does not deliver to it", ch.Name, name))
+			}
 		}
 		return out
 	}),

@@ -137,6 +137,7 @@ func init() {
 		breakage{"only some resources", set("recorder", "recordingGroup", map[string]any{"allSupported": false}), "recorder"},
 		breakage{"recorder never started", set("recorder-status", "isEnabled", false), "recorder"},
 		breakage{"no delivery channel", drop("channel"), "recorder"},
+		breakage{"delivery to an Object Lock bucket", set("archive", "objectLockEnabled", true), "recorder"},
 		breakage{"no recorder", drop("recorder"), "baseline"})
 	add("GC-LOG-6",
 		breakage{"detector disabled", set("detector", "enable", false), "detector"},

@@ -84,6 +84,10 @@ var ConfigRules = []struct {
 	{"VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", "GC-SG-3", nil},
 }
 
+// ConfigBucketName is the bucket AWS Config delivers to (no Object Lock: Config refuses
+// a bucket that has it).
+func ConfigBucketName(a Account) string { return fmt.Sprintf("gc-config-%s-%s", a.ID, a.Region) }
+
 // Security Hub standards the account subscribes to.
 func securityHubStandards(region string) []string {
 	return []string{
@@ -219,7 +223,16 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 		}
 	}
 
-	if err := configService(ctx, c, a, args.Keys, archiveName, archive, in); err != nil {
+	// AWS Config does not deliver to a bucket with Object Lock enabled, so its snapshots
+	// and history go to their own bucket, kept as long as the archive by lifecycle.
+	configName := ConfigBucketName(a)
+	configBucket, err := newSecureBucket(ctx, c.Name("config-history"), bucketSpec{
+		name: configName, kmsKeyArn: args.Keys.LogsKeyArn, logTo: accessLogName, expireDays: retention,
+	}, in, accessLogs.Bucket, accessLogs.Policy)
+	if err != nil {
+		return nil, err
+	}
+	if err := configService(ctx, c, a, args.Keys, configName, configBucket, in); err != nil {
 		return nil, err
 	}
 
@@ -270,10 +283,10 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 	})
 }
 
-func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRing, archive string, bucket *bucket, in pulumi.ResourceOrInvokeOption) error {
+func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRing, bucketName string, bucket *bucket, in pulumi.ResourceOrInvokeOption) error {
 	role, err := iam.NewRole(ctx, c.Name("config"), &iam.RoleArgs{
 		Name:             pulumi.String(c.Name("config")),
-		Description:      pulumi.String("AWS Config records the account and delivers to the log archive"),
+		Description:      pulumi.String("AWS Config records the account and delivers to its history bucket"),
 		AssumeRolePolicy: pulumi.String(AssumeRole(a, "config.amazonaws.com")),
 	}, in)
 	if err != nil {
@@ -287,11 +300,11 @@ func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRi
 	}
 	delivery := keys.LogsKeyArn.ApplyT(func(key string) string {
 		return Policy(Statement{
-			Sid: "DeliverToTheArchive", Effect: "Allow", Action: "s3:PutObject",
-			Resource:  fmt.Sprintf("arn:aws:s3:::%s/config/AWSLogs/%s/*", archive, a.ID),
+			Sid: "DeliverToTheHistoryBucket", Effect: "Allow", Action: "s3:PutObject",
+			Resource:  fmt.Sprintf("arn:aws:s3:::%s/config/AWSLogs/%s/*", bucketName, a.ID),
 			Condition: map[string]map[string]any{"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
 		}, Statement{
-			Sid: "CheckTheArchive", Effect: "Allow", Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::" + archive,
+			Sid: "CheckTheHistoryBucket", Effect: "Allow", Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::" + bucketName,
 		}, Statement{
 			Sid: "EncryptWithTheLogsKey", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: key,
 		})
@@ -310,7 +323,7 @@ func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRi
 		return err
 	}
 	channel, err := cfg.NewDeliveryChannel(ctx, c.Name("config"), &cfg.DeliveryChannelArgs{
-		Name: pulumi.String(c.Name("config")), S3BucketName: pulumi.String(archive), S3KeyPrefix: pulumi.String("config"),
+		Name: pulumi.String(c.Name("config")), S3BucketName: pulumi.String(bucketName), S3KeyPrefix: pulumi.String("config"),
 		S3KmsKeyArn:                keys.LogsKeyArn,
 		SnapshotDeliveryProperties: &cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs{DeliveryFrequency: pulumi.String("TwentyFour_Hours")},
 	}, in, pulumi.DependsOn([]pulumi.Resource{recorder, deliveryPolicy, bucket.Bucket, bucket.Policy})) // Config checks the bucket at creation
