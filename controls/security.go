@@ -215,7 +215,7 @@ var kmsProtected = Control{
 }
 
 var kmsPolicies = Control{
-	ID: "GC-KMS-3", Title: "Key policies grant the account root and no unconditioned wildcard principal", Severity: High,
+	ID: "GC-KMS-3", Title: "Key policies grant the account root, no unconditioned wildcard principal and no unconditioned service", Severity: High,
 	Frameworks: []string{"FSBP KMS.5", "CIS-AWS 3.5"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		keys := s.OfType(TypeKmsKey)
@@ -236,6 +236,12 @@ var kmsPolicies = Control{
 					if allow && p == "*" && st["Condition"] == nil {
 						failures = append(failures, fail(k, fmt.Sprintf("statement %v allows any principal", st["Sid"])))
 					}
+				}
+				// A service acts for every account: unconditioned, any account's trail,
+				// log group or topic could have it use this key (the confused deputy).
+				svc, _ := st["Principal"].(map[string]any)
+				if allow && svc["Service"] != nil && st["Condition"] == nil {
+					failures = append(failures, fail(k, fmt.Sprintf("statement %v grants %v without a source-account, source-ARN or encryption-context condition", st["Sid"], svc["Service"])))
 				}
 			}
 			if !root {

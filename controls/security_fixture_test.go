@@ -124,7 +124,9 @@ func init() {
 	add("GC-KMS-3",
 		breakage{"no root grant", set("key-logs", "policy", policyJSON(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "logs.ap-south-1.amazonaws.com"}, "Action": "kms:*", "Resource": "*"})), "key-logs"},
 		breakage{"public key", set("key-ebs", "policy", policyJSON(rootStatement, map[string]any{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})), "key-ebs"},
-		breakage{"default key policy", func(f *fixture) { delete(f.named("key-ebs").Inputs, "policy") }, "key-ebs"})
+		breakage{"default key policy", func(f *fixture) { delete(f.named("key-ebs").Inputs, "policy") }, "key-ebs"},
+		breakage{"service without a condition", set("key-logs", "policy", policyJSON(rootStatement,
+			map[string]any{"Sid": "Logs", "Effect": "Allow", "Principal": map[string]any{"Service": "logs.ap-south-1.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"})), "key-logs"})
 	add("GC-LOG-1",
 		breakage{"single-region trail", set("trail", "isMultiRegionTrail", false), "trail"},
 		breakage{"trail stopped", set("trail", "enableLogging", false), "trail"},
