@@ -50,6 +50,7 @@ const (
 	TypePatchBaseline        = "aws:ssm/patchBaseline:PatchBaseline"
 	TypeMaintenanceWindow    = "aws:ssm/maintenanceWindow:MaintenanceWindow"
 	TypeMaintenanceTask      = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
+	TypeMaintenanceTarget    = "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget"
 
 	// AccountBaselineType is the component that holds the account-wide services.
 	AccountBaselineType = "giftcard:security:AccountBaseline"
@@ -886,7 +887,7 @@ var accountWideInMgmtOnly = Control{
 }
 
 var patchingStaggered = Control{
-	ID: "GC-PATCH-1", Title: "Patching runs AWS-RunPatchBaseline in at least two maintenance windows with different schedules", Severity: Medium,
+	ID: "GC-PATCH-1", Title: "Patching runs AWS-RunPatchBaseline in at least two maintenance windows with different schedules and targets", Severity: Medium,
 	Frameworks: []string{"FSBP SSM.2", "ISO27001-2022 A.8.8"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		baselines := s.OfType(TypePatchBaseline)
@@ -895,7 +896,7 @@ var patchingStaggered = Control{
 		}
 		var failures []Failure
 		windows := s.OfType(TypeMaintenanceWindow)
-		schedules := map[string]*inventory.Resource{}
+		schedules, targeted := map[string]*inventory.Resource{}, map[string]*inventory.Resource{}
 		for _, w := range windows {
 			sch := inventory.String(w, "schedule")
 			if prev := schedules[sch]; prev != nil {
@@ -910,6 +911,21 @@ var patchingStaggered = Control{
 			}
 			if !patches {
 				failures = append(failures, fail(w, "no AWS-RunPatchBaseline task"))
+			}
+			var sel []string
+			for _, tg := range s.OfType(TypeMaintenanceTarget) {
+				if inventory.String(tg, "windowId") == w.ID {
+					sel = append(sel, fmt.Sprint(tg.Inputs["targets"]))
+				}
+			}
+			slices.Sort(sel)
+			switch key := strings.Join(sel, " | "); {
+			case len(sel) == 0:
+				failures = append(failures, fail(w, "no targets: the window patches nothing"))
+			case targeted[key] != nil:
+				failures = append(failures, fail(w, fmt.Sprintf("targets the same instances as %s: one AZ would be patched twice and the other never apart", targeted[key].Name)))
+			default:
+				targeted[key] = w
 			}
 		}
 		if len(windows) < 2 {

@@ -87,6 +87,8 @@ func compliantSecurity() *fixture {
 	for _, az := range []string{"a", "b"} {
 		w := f.add(TypeMaintenanceWindow, "mw-"+az, map[string]any{"schedule": "cron(0 1 ? * SUN *) " + az})
 		f.add(TypeMaintenanceTask, "mw-"+az+"-task", map[string]any{"windowId": w.ID, "taskArn": "AWS-RunPatchBaseline", "taskType": "RUN_COMMAND"})
+		f.add(TypeMaintenanceTarget, "mw-"+az+"-target", map[string]any{"windowId": w.ID, "resourceType": "INSTANCE", "targets": []any{
+			map[string]any{"key": "tag:Patch Group", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{az}}}})
 	}
 	return f
 }
@@ -224,5 +226,8 @@ func init() {
 	add("GC-PATCH-1",
 		breakage{"both AZs in one window", set("mw-b", "schedule", "cron(0 1 ? * SUN *) a"), "mw-b"},
 		breakage{"window that does not patch", set("mw-a-task", "taskArn", "AWS-RunPowerShellScript"), "mw-a"},
-		breakage{"one window", drop("mw-b", "mw-b-task"), "patch-baseline"})
+		breakage{"one window", drop("mw-b", "mw-b-task", "mw-b-target"), "patch-baseline"},
+		breakage{"both windows patch AZ a", set("mw-b-target", "targets", []any{
+			map[string]any{"key": "tag:Patch Group", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{"a"}}}), "mw-b"},
+		breakage{"window without targets", drop("mw-a-target"), "mw-a"})
 }
