@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/giftcard/platform-infra/config"
+	"github.com/giftcard/platform-infra/controls"
 )
 
 // AccountBaselineType is the component's type token.
@@ -71,7 +72,8 @@ var ConfigRules = []struct {
 	{"S3_BUCKET_LOGGING_ENABLED", "GC-S3-4", nil},
 	{"IAM_PASSWORD_POLICY", "GC-IAM-1", map[string]string{
 		"RequireUppercaseCharacters": "true", "RequireLowercaseCharacters": "true", "RequireSymbols": "true",
-		"RequireNumbers": "true", "MinimumPasswordLength": "14", "PasswordReusePrevention": "24", "MaxPasswordAge": "90",
+		"RequireNumbers": "true", "MinimumPasswordLength": fmt.Sprint(MinPasswordLength), "PasswordReusePrevention": fmt.Sprint(PasswordReuse),
+		"MaxPasswordAge": fmt.Sprint(MaxPasswordAgeDays),
 	}},
 	{"IAM_USER_NO_POLICIES_CHECK", "GC-IAM-2", nil},
 	{"IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "GC-IAM-3", nil},
@@ -215,7 +217,7 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"} {
+	for _, f := range controls.GuardDutyFeatures {
 		if _, err := guardduty.NewDetectorFeature(ctx, c.Name("guardduty", f), &guardduty.DetectorFeatureArgs{
 			DetectorId: detector.ID().ToStringOutput(), Name: pulumi.String(f), Status: pulumi.String("ENABLED"),
 		}, in); err != nil {

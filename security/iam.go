@@ -82,11 +82,19 @@ func KeyAdminPolicy(a Account) string {
 	}, Statement{Sid: "ListKeys", Effect: "Allow", Action: []string{"kms:ListKeys", "kms:ListAliases"}, Resource: "*"})
 }
 
+// The password rules, declared once: the account password policy sets them and the
+// IAM_PASSWORD_POLICY Config rule checks the running account against them.
+const (
+	MinPasswordLength  = 14
+	PasswordReuse      = 24
+	MaxPasswordAgeDays = 90
+)
+
 // PasswordPolicy is the account password policy (CIS 1.8, 1.9; FSBP IAM.7).
 var PasswordPolicy = iam.AccountPasswordPolicyArgs{
-	MinimumPasswordLength:      pulumi.Int(14),
-	PasswordReusePrevention:    pulumi.Int(24),
-	MaxPasswordAge:             pulumi.Int(90),
+	MinimumPasswordLength:      pulumi.Int(MinPasswordLength),
+	PasswordReusePrevention:    pulumi.Int(PasswordReuse),
+	MaxPasswordAge:             pulumi.Int(MaxPasswordAgeDays),
 	RequireLowercaseCharacters: pulumi.Bool(true),
 	RequireUppercaseCharacters: pulumi.Bool(true),
 	RequireNumbers:             pulumi.Bool(true),

@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -138,6 +140,20 @@ func TestPasswordPolicyAndSupportRole(t *testing.T) {
 	for _, k := range []string{"requireLowercaseCharacters", "requireUppercaseCharacters", "requireNumbers", "requireSymbols"} {
 		assert.Equal(t, true, pp[0].Inputs[k], k)
 	}
+	// the Config rule watching the running account checks the values the policy sets
+	checked := false
+	for _, r := range s.OfType("aws:cfg/rule:Rule") {
+		if r.Inputs["source"].(map[string]any)["sourceIdentifier"] != "IAM_PASSWORD_POLICY" {
+			continue
+		}
+		var params map[string]string
+		require.NoError(t, json.Unmarshal([]byte(inventory.String(r, "inputParameters")), &params))
+		for param, input := range map[string]string{"MinimumPasswordLength": "minimumPasswordLength", "PasswordReusePrevention": "passwordReusePrevention", "MaxPasswordAge": "maxPasswordAge"} {
+			assert.Equal(t, fmt.Sprint(pp[0].Inputs[input]), params[param], param)
+		}
+		checked = true
+	}
+	assert.True(t, checked, "no IAM_PASSWORD_POLICY rule")
 	role := s.Named("gc-mgmt-support", controls.TypeRole)
 	require.NotNil(t, role)
 	assert.Equal(t, []string{controls.SupportPolicy}, attachmentsOf(s, controls.TypeRolePolicyAttachment, "role", "gc-mgmt-support"))
