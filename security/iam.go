@@ -144,8 +144,11 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 		}
 	}
 
-	// Users get no login profile, access key or policy here: each sets a password and an
-	// MFA device at first sign-in, and every permission comes from groups.
+	// Users get no login profile, access key or policy here (a password made here would
+	// sit in the state): an administrator gives each a one-time console password with
+	// `aws iam create-login-profile --password-reset-required`, the user changes it and
+	// sets up MFA at first sign-in (the MFA policy allows only that), and every
+	// permission comes from groups.
 	for _, u := range c.Security.Users {
 		user, err := iam.NewUser(ctx, c.Name("user", u.Name), &iam.UserArgs{
 			Name: pulumi.String(u.Name), Path: pulumi.String(HumanPath), ForceDestroy: pulumi.Bool(false),
