@@ -72,14 +72,22 @@ func MFAPolicy(a Account) string {
 	})
 }
 
-// KeyAdminPolicy lets the key administrators manage, never use, the account's keys.
+// KeyUseActions are the key operations that read or make data keys, or delegate that.
+var KeyUseActions = []string{"kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant"}
+
+// KeyAdminPolicy lets the key administrators manage, never use, the account's keys. The
+// use is denied explicitly: an identity-policy deny holds whatever a key policy or a
+// grant allows, so an administrator cannot grant themselves decryption (kms:CreateGrant)
+// or write it into a key policy (kms:PutKeyPolicy) and use it.
 func KeyAdminPolicy(a Account) string {
 	return Policy(Statement{
 		Sid: "AdministerKeys", Effect: "Allow",
-		Action: []string{"kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+		Action: []string{"kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
 			"kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"},
-		Resource: a.ARN("kms", "key/*"),
-	}, Statement{Sid: "ListKeys", Effect: "Allow", Action: []string{"kms:ListKeys", "kms:ListAliases"}, Resource: "*"})
+		// aliases are resources of their own: creating or moving one needs both
+		Resource: []string{a.ARN("kms", "key/*"), a.ARN("kms", "alias/*")},
+	}, Statement{Sid: "ListKeys", Effect: "Allow", Action: []string{"kms:ListKeys", "kms:ListAliases"}, Resource: "*"},
+		Statement{Sid: "NeverUseTheKeys", Effect: "Deny", Action: KeyUseActions, Resource: "*"})
 }
 
 // The password rules, declared once: the account password policy sets them and the

@@ -54,10 +54,21 @@ func TestGroupsHaveTheirManagedPoliciesAndTheMFAPolicy(t *testing.T) {
 	kp := s.OfType(controls.TypeGroupPolicy)
 	require.Len(t, kp, 1)
 	assert.Equal(t, "gc-mgmt-key-administrators", inventory.String(kp[0], "group"))
-	for _, st := range policyOf(t, kp[0], "policy") {
-		for _, a := range list(st.Action) {
-			assert.NotContains(t, []string{"kms:Decrypt", "kms:Encrypt", "kms:*", "*"}, a, "administer, never use")
+	sts := policyOf(t, kp[0], "policy")
+	logsKey := "arn:aws:kms:ap-south-1:" + acct + ":key/" + keyOf(t, s, "mgmt", "logs").ID
+	assert.True(t, allows(sts, "kms:ScheduleKeyDeletion", logsKey), "administer")
+	assert.True(t, allows(sts, "kms:PutKeyPolicy", logsKey), "administer")
+	assert.True(t, allows(sts, "kms:CreateAlias", "arn:aws:kms:ap-south-1:"+acct+":alias/gc-mgmt-kms-new"), "aliases too")
+	for _, use := range []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant"} {
+		// a key policy edited by the administrator, or a grant, could allow it: the deny holds
+		denied := false
+		for _, st := range sts {
+			if st.Effect == "Deny" && slices.ContainsFunc(list(st.Action), func(a string) bool { return wildcard(a, use) }) && slices.Contains(list(st.Resource), "*") {
+				denied = true
+			}
 		}
+		assert.True(t, denied, "%s is denied to key administrators", use)
+		assert.False(t, allows(sts, use, logsKey), use)
 	}
 }
 
