@@ -88,7 +88,7 @@ func compliantSecurity() *fixture {
 		w := f.add(TypeMaintenanceWindow, "mw-"+az, map[string]any{"schedule": "cron(0 1 ? * SUN *) " + az})
 		f.add(TypeMaintenanceTask, "mw-"+az+"-task", map[string]any{"windowId": w.ID, "taskArn": "AWS-RunPatchBaseline", "taskType": "RUN_COMMAND"})
 		f.add(TypeMaintenanceTarget, "mw-"+az+"-target", map[string]any{"windowId": w.ID, "resourceType": "INSTANCE", "targets": []any{
-			map[string]any{"key": "tag:Patch Group", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{az}}}})
+			map[string]any{"key": "tag:PatchGroup", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{az}}}})
 	}
 	return f
 }
@@ -228,6 +228,6 @@ func init() {
 		breakage{"window that does not patch", set("mw-a-task", "taskArn", "AWS-RunPowerShellScript"), "mw-a"},
 		breakage{"one window", drop("mw-b", "mw-b-task", "mw-b-target"), "patch-baseline"},
 		breakage{"both windows patch AZ a", set("mw-b-target", "targets", []any{
-			map[string]any{"key": "tag:Patch Group", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{"a"}}}), "mw-b"},
+			map[string]any{"key": "tag:PatchGroup", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{"a"}}}), "mw-b"},
 		breakage{"window without targets", drop("mw-a-target"), "mw-a"})
 }

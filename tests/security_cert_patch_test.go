@@ -141,7 +141,11 @@ func TestPatchBaselineGroupsAndStaggeredWindows(t *testing.T) {
 				m := x.(map[string]any)
 				targets[m["key"].(string)] = inventory.List(m["values"])
 			}
-			assert.ElementsMatch(t, toAny(want), targets["tag:Patch Group"])
+			// no space in the key: SSM requires PatchGroup where instances allow metadata tags
+			assert.ElementsMatch(t, toAny(want), targets["tag:PatchGroup"])
+			for k := range targets {
+				assert.NotContains(t, k, " ", "instance metadata tags have no spaces in their keys")
+			}
 			require.Len(t, targets["tag:patch-window"], 1)
 			letters[inventory.String(tg, "windowId")] = targets["tag:patch-window"][0].(string)
 		}
