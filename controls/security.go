@@ -61,9 +61,13 @@ const (
 // AccountWideTypes are the resources there is one of per account and region: they
 // belong to the mgmt stack alone.
 var AccountWideTypes = []string{
-	TypeTrail, TypeDetector, TypeRecorder, TypeDeliveryChannel, TypeEbsEncryption, TypeEbsDefaultKey,
-	TypeAccountPAB, TypePasswordPolicy, TypeAnalyzer, TypeSecurityHub, TypeInspector,
+	TypeTrail, TypeDetector, TypeDetectorFeature, TypeRecorder, TypeRecorderStatus, TypeDeliveryChannel, TypeEbsEncryption,
+	TypeEbsDefaultKey, TypeAccountPAB, TypePasswordPolicy, TypeAnalyzer, TypeSecurityHub, TypeStandardsSubscription,
+	TypeInspector, TypeServiceLinkedRole,
 }
+
+// TypeServiceLinkedRole is a service's role in IAM, which is global: one per account.
+const TypeServiceLinkedRole = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 
 // accountScope is true for a stack that must hold the account baseline: it declares the
 // AccountBaseline component, or its provider tags it as the mgmt environment.

@@ -222,6 +222,10 @@ func init() {
 	}, "sg-sql"})
 	add("GC-ACCT-1",
 		breakage{"trail in a workload stack", workloadTags, "trail"},
+		breakage{"service-linked role in a workload stack", func(f *fixture) {
+			f.add(TypeServiceLinkedRole, "asg-slr", map[string]any{"awsServiceName": "autoscaling.amazonaws.com"})
+			workloadTags(f)
+		}, "asg-slr"},
 		breakage{"password policy in a workload stack", workloadTags, "password-policy"})
 	add("GC-PATCH-1",
 		breakage{"both AZs in one window", set("mw-b", "schedule", "cron(0 1 ? * SUN *) a"), "mw-b"},
