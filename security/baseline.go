@@ -206,14 +206,16 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 		CloudWatchLogsGroupArn:     logGroup.Arn.ApplyT(func(arn string) string { return arn + ":*" }).(pulumi.StringOutput),
 		CloudWatchLogsRoleArn:      trailRole.Arn,
 		AdvancedEventSelectors:     selectors,
-	}, in, pulumi.DependsOn([]pulumi.Resource{archive.Policy, trailPolicy}))
+	}, in, pulumi.DependsOn([]pulumi.Resource{archive.Policy, trailPolicy}),
+		// Deleting the trail, even by a stack removal, stops the audit record.
+		pulumi.Protect(true), pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, err
 	}
 
 	detector, err := guardduty.NewDetector(ctx, c.Name("guardduty"), &guardduty.DetectorArgs{
 		Enable: pulumi.Bool(true), FindingPublishingFrequency: pulumi.String("FIFTEEN_MINUTES"),
-	}, in)
+	}, in, pulumi.Protect(true), pulumi.RetainOnDelete(true)) // deleting a detector deletes its findings
 	if err != nil {
 		return nil, err
 	}

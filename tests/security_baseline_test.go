@@ -188,6 +188,13 @@ func TestGuardDutySecurityHubInspectorEbsAndAnalyzer(t *testing.T) {
 	s := stackOf(t, "mgmt")
 	det := s.OfType(controls.TypeDetector)[0]
 	assert.True(t, inventory.Bool(det, "enable"))
+	// the detector holds the findings and the trail is the audit record: neither goes
+	// with a code change or a stack removal
+	trail := s.OfType(controls.TypeTrail)[0]
+	for _, r := range []*inventory.Resource{det, trail} {
+		assert.True(t, r.Protect, r.Name)
+		assert.True(t, r.RetainOnDelete, r.Name)
+	}
 	features := map[string]string{}
 	for _, f := range s.OfType(controls.TypeDetectorFeature) {
 		assert.Equal(t, det.ID, inventory.String(f, "detectorId"))
