@@ -50,6 +50,7 @@ const (
 	TypePatchBaseline        = "aws:ssm/patchBaseline:PatchBaseline"
 	TypeMaintenanceWindow    = "aws:ssm/maintenanceWindow:MaintenanceWindow"
 	TypeMaintenanceTask      = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
+	TypeMaintenanceTarget    = "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget"
 
 	// AccountBaselineType is the component that holds the account-wide services.
 	AccountBaselineType = "giftcard:security:AccountBaseline"
@@ -60,9 +61,13 @@ const (
 // AccountWideTypes are the resources there is one of per account and region: they
 // belong to the mgmt stack alone.
 var AccountWideTypes = []string{
-	TypeTrail, TypeDetector, TypeRecorder, TypeDeliveryChannel, TypeEbsEncryption, TypeEbsDefaultKey,
-	TypeAccountPAB, TypePasswordPolicy, TypeAnalyzer, TypeSecurityHub, TypeInspector,
+	TypeTrail, TypeDetector, TypeDetectorFeature, TypeRecorder, TypeRecorderStatus, TypeDeliveryChannel, TypeEbsEncryption,
+	TypeEbsDefaultKey, TypeAccountPAB, TypePasswordPolicy, TypeAnalyzer, TypeSecurityHub, TypeStandardsSubscription,
+	TypeInspector, TypeServiceLinkedRole,
 }
+
+// TypeServiceLinkedRole is a service's role in IAM, which is global: one per account.
+const TypeServiceLinkedRole = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 
 // accountScope is true for a stack that must hold the account baseline: it declares the
 // AccountBaseline component, or its provider tags it as the mgmt environment.
@@ -215,7 +220,7 @@ var kmsProtected = Control{
 }
 
 var kmsPolicies = Control{
-	ID: "GC-KMS-3", Title: "Key policies grant the account root and no unconditioned wildcard principal", Severity: High,
+	ID: "GC-KMS-3", Title: "Key policies grant the account root, no unconditioned wildcard principal and no unconditioned service", Severity: High,
 	Frameworks: []string{"FSBP KMS.5", "CIS-AWS 3.5"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		keys := s.OfType(TypeKmsKey)
@@ -236,6 +241,12 @@ var kmsPolicies = Control{
 					if allow && p == "*" && st["Condition"] == nil {
 						failures = append(failures, fail(k, fmt.Sprintf("statement %v allows any principal", st["Sid"])))
 					}
+				}
+				// A service acts for every account: unconditioned, any account's trail,
+				// log group or topic could have it use this key (the confused deputy).
+				svc, _ := st["Principal"].(map[string]any)
+				if allow && svc["Service"] != nil && st["Condition"] == nil {
+					failures = append(failures, fail(k, fmt.Sprintf("statement %v grants %v without a source-account, source-ARN or encryption-context condition", st["Sid"], svc["Service"])))
 				}
 			}
 			if !root {
@@ -289,7 +300,7 @@ var trailCloudWatch = Control{
 }
 
 var configOn = Control{
-	ID: "GC-LOG-5", Title: "AWS Config records all supported resources (global ones here), delivers, and is on", Severity: High,
+	ID: "GC-LOG-5", Title: "AWS Config records all supported resources (global ones here), delivers to a bucket it accepts, and is on", Severity: High,
 	Frameworks: []string{"CIS-AWS 3.3", "FSBP Config.1"},
 	Rule: accountRule(TypeRecorder, "AWS Config recorder", func(s *inventory.Stack, r *inventory.Resource) []string {
 		var out []string
@@ -307,8 +318,16 @@ var configOn = Control{
 		if !on {
 			out = append(out, "no enabled recorder status: the recorder never starts")
 		}
-		if len(s.OfType(TypeDeliveryChannel)) == 0 {
+		channels := s.OfType(TypeDeliveryChannel)
+		if len(channels) == 0 {
 			out = append(out, "no delivery channel")
+		}
+		buckets := bucketNames(s)
+		for _, ch := range channels {
+			name := inventory.String(ch, "s3BucketName")
+			if b := buckets[name]; b != nil && inventory.Bool(b, "objectLockEnabled") {
+				out = append(out, fmt.Sprintf("delivery channel %s targets bucket %s, which has Object Lock: AWS Config does not deliver to it", ch.Name, name))
+			}
 		}
 		return out
 	}),
@@ -872,7 +891,7 @@ var accountWideInMgmtOnly = Control{
 }
 
 var patchingStaggered = Control{
-	ID: "GC-PATCH-1", Title: "Patching runs AWS-RunPatchBaseline in at least two maintenance windows with different schedules", Severity: Medium,
+	ID: "GC-PATCH-1", Title: "Patching runs AWS-RunPatchBaseline in at least two maintenance windows with different schedules and targets", Severity: Medium,
 	Frameworks: []string{"FSBP SSM.2", "ISO27001-2022 A.8.8"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		baselines := s.OfType(TypePatchBaseline)
@@ -881,7 +900,7 @@ var patchingStaggered = Control{
 		}
 		var failures []Failure
 		windows := s.OfType(TypeMaintenanceWindow)
-		schedules := map[string]*inventory.Resource{}
+		schedules, targeted := map[string]*inventory.Resource{}, map[string]*inventory.Resource{}
 		for _, w := range windows {
 			sch := inventory.String(w, "schedule")
 			if prev := schedules[sch]; prev != nil {
@@ -896,6 +915,21 @@ var patchingStaggered = Control{
 			}
 			if !patches {
 				failures = append(failures, fail(w, "no AWS-RunPatchBaseline task"))
+			}
+			var sel []string
+			for _, tg := range s.OfType(TypeMaintenanceTarget) {
+				if inventory.String(tg, "windowId") == w.ID {
+					sel = append(sel, fmt.Sprint(tg.Inputs["targets"]))
+				}
+			}
+			slices.Sort(sel)
+			switch key := strings.Join(sel, " | "); {
+			case len(sel) == 0:
+				failures = append(failures, fail(w, "no targets: the window patches nothing"))
+			case targeted[key] != nil:
+				failures = append(failures, fail(w, fmt.Sprintf("targets the same instances as %s: one AZ would be patched twice and the other never apart", targeted[key].Name)))
+			default:
+				targeted[key] = w
 			}
 		}
 		if len(windows) < 2 {

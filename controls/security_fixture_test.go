@@ -87,6 +87,8 @@ func compliantSecurity() *fixture {
 	for _, az := range []string{"a", "b"} {
 		w := f.add(TypeMaintenanceWindow, "mw-"+az, map[string]any{"schedule": "cron(0 1 ? * SUN *) " + az})
 		f.add(TypeMaintenanceTask, "mw-"+az+"-task", map[string]any{"windowId": w.ID, "taskArn": "AWS-RunPatchBaseline", "taskType": "RUN_COMMAND"})
+		f.add(TypeMaintenanceTarget, "mw-"+az+"-target", map[string]any{"windowId": w.ID, "resourceType": "INSTANCE", "targets": []any{
+			map[string]any{"key": "tag:PatchGroup", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{az}}}})
 	}
 	return f
 }
@@ -124,7 +126,9 @@ func init() {
 	add("GC-KMS-3",
 		breakage{"no root grant", set("key-logs", "policy", policyJSON(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "logs.ap-south-1.amazonaws.com"}, "Action": "kms:*", "Resource": "*"})), "key-logs"},
 		breakage{"public key", set("key-ebs", "policy", policyJSON(rootStatement, map[string]any{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})), "key-ebs"},
-		breakage{"default key policy", func(f *fixture) { delete(f.named("key-ebs").Inputs, "policy") }, "key-ebs"})
+		breakage{"default key policy", func(f *fixture) { delete(f.named("key-ebs").Inputs, "policy") }, "key-ebs"},
+		breakage{"service without a condition", set("key-logs", "policy", policyJSON(rootStatement,
+			map[string]any{"Sid": "Logs", "Effect": "Allow", "Principal": map[string]any{"Service": "logs.ap-south-1.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"})), "key-logs"})
 	add("GC-LOG-1",
 		breakage{"single-region trail", set("trail", "isMultiRegionTrail", false), "trail"},
 		breakage{"trail stopped", set("trail", "enableLogging", false), "trail"},
@@ -137,6 +141,7 @@ func init() {
 		breakage{"only some resources", set("recorder", "recordingGroup", map[string]any{"allSupported": false}), "recorder"},
 		breakage{"recorder never started", set("recorder-status", "isEnabled", false), "recorder"},
 		breakage{"no delivery channel", drop("channel"), "recorder"},
+		breakage{"delivery to an Object Lock bucket", set("archive", "objectLockEnabled", true), "recorder"},
 		breakage{"no recorder", drop("recorder"), "baseline"})
 	add("GC-LOG-6",
 		breakage{"detector disabled", set("detector", "enable", false), "detector"},
@@ -217,9 +222,16 @@ func init() {
 	}, "sg-sql"})
 	add("GC-ACCT-1",
 		breakage{"trail in a workload stack", workloadTags, "trail"},
+		breakage{"service-linked role in a workload stack", func(f *fixture) {
+			f.add(TypeServiceLinkedRole, "asg-slr", map[string]any{"awsServiceName": "autoscaling.amazonaws.com"})
+			workloadTags(f)
+		}, "asg-slr"},
 		breakage{"password policy in a workload stack", workloadTags, "password-policy"})
 	add("GC-PATCH-1",
 		breakage{"both AZs in one window", set("mw-b", "schedule", "cron(0 1 ? * SUN *) a"), "mw-b"},
 		breakage{"window that does not patch", set("mw-a-task", "taskArn", "AWS-RunPowerShellScript"), "mw-a"},
-		breakage{"one window", drop("mw-b", "mw-b-task"), "patch-baseline"})
+		breakage{"one window", drop("mw-b", "mw-b-task", "mw-b-target"), "patch-baseline"},
+		breakage{"both windows patch AZ a", set("mw-b-target", "targets", []any{
+			map[string]any{"key": "tag:PatchGroup", "values": []any{"gc-prod-app"}}, map[string]any{"key": "tag:patch-window", "values": []any{"a"}}}), "mw-b"},
+		breakage{"window without targets", drop("mw-a-target"), "mw-a"})
 }

@@ -66,7 +66,7 @@ func Run(ctx *pulumi.Context) error {
 		return err
 	}
 	// Policies name the account and region; the region is the provider's own.
-	acct := security.Account{ID: caller.AccountId, Region: cfg.AWSRegion}
+	acct := security.Account{ID: caller.AccountId, Region: cfg.AWSRegion, Deployer: security.DeployerPrincipal(caller.Arn)}
 
 	sec, err := buildSecurity(ctx, cfg, provider, acct, vpc)
 	if err != nil {

@@ -82,7 +82,7 @@ func buildSecurity(ctx *pulumi.Context, cfg *config.Config, provider *aws.Provid
 
 	if !mgmt {
 		cert, err := security.NewTlsCertificate(ctx, cfg.Name("tls"), &security.TlsCertificateArgs{
-			Config: cfg, SecretsKeyArn: keys.SecretsKeyArn, ReaderRoleArn: roles.RoleArns["app"],
+			Config: cfg, Account: acct, SecretsKeyArn: keys.SecretsKeyArn, ReaderRoleArn: roles.RoleArns["app"],
 		}, onAWS)
 		if err != nil {
 			return nil, err

@@ -32,7 +32,7 @@ var invokes = map[string]func(region string, args resource.PropertyMap) map[stri
 	},
 	"aws:index/getCallerIdentity:getCallerIdentity": func(string, resource.PropertyMap) map[string]any {
 		return map[string]any{"id": AccountID, "accountId": AccountID,
-			"arn": "arn:aws:iam::" + AccountID + ":role/platform-deployer", "userId": "AROAEXAMPLEDEPLOYER"}
+			"arn": "arn:aws:sts::" + AccountID + ":assumed-role/platform-deployer/pulumi", "userId": "AROAEXAMPLEDEPLOYER"}
 	},
 	"aws:index/getRegion:getRegion": func(region string, _ resource.PropertyMap) map[string]any {
 		return map[string]any{"id": region, "name": region, "region": region,

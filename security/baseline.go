@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/giftcard/platform-infra/config"
+	"github.com/giftcard/platform-infra/controls"
 )
 
 // AccountBaselineType is the component's type token.
@@ -71,7 +72,8 @@ var ConfigRules = []struct {
 	{"S3_BUCKET_LOGGING_ENABLED", "GC-S3-4", nil},
 	{"IAM_PASSWORD_POLICY", "GC-IAM-1", map[string]string{
 		"RequireUppercaseCharacters": "true", "RequireLowercaseCharacters": "true", "RequireSymbols": "true",
-		"RequireNumbers": "true", "MinimumPasswordLength": "14", "PasswordReusePrevention": "24", "MaxPasswordAge": "90",
+		"RequireNumbers": "true", "MinimumPasswordLength": fmt.Sprint(MinPasswordLength), "PasswordReusePrevention": fmt.Sprint(PasswordReuse),
+		"MaxPasswordAge": fmt.Sprint(MaxPasswordAgeDays),
 	}},
 	{"IAM_USER_NO_POLICIES_CHECK", "GC-IAM-2", nil},
 	{"IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "GC-IAM-3", nil},
@@ -83,6 +85,10 @@ var ConfigRules = []struct {
 	}},
 	{"VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", "GC-SG-3", nil},
 }
+
+// ConfigBucketName is the bucket AWS Config delivers to (no Object Lock: Config refuses
+// a bucket that has it).
+func ConfigBucketName(a Account) string { return fmt.Sprintf("gc-config-%s-%s", a.ID, a.Region) }
 
 // Security Hub standards the account subscribes to.
 func securityHubStandards(region string) []string {
@@ -200,18 +206,20 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 		CloudWatchLogsGroupArn:     logGroup.Arn.ApplyT(func(arn string) string { return arn + ":*" }).(pulumi.StringOutput),
 		CloudWatchLogsRoleArn:      trailRole.Arn,
 		AdvancedEventSelectors:     selectors,
-	}, in, pulumi.DependsOn([]pulumi.Resource{archive.Policy, trailPolicy}))
+	}, in, pulumi.DependsOn([]pulumi.Resource{archive.Policy, trailPolicy}),
+		// Deleting the trail, even by a stack removal, stops the audit record.
+		pulumi.Protect(true), pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, err
 	}
 
 	detector, err := guardduty.NewDetector(ctx, c.Name("guardduty"), &guardduty.DetectorArgs{
 		Enable: pulumi.Bool(true), FindingPublishingFrequency: pulumi.String("FIFTEEN_MINUTES"),
-	}, in)
+	}, in, pulumi.Protect(true), pulumi.RetainOnDelete(true)) // deleting a detector deletes its findings
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"S3_DATA_EVENTS", "EBS_MALWARE_PROTECTION"} {
+	for _, f := range controls.GuardDutyFeatures {
 		if _, err := guardduty.NewDetectorFeature(ctx, c.Name("guardduty", f), &guardduty.DetectorFeatureArgs{
 			DetectorId: detector.ID().ToStringOutput(), Name: pulumi.String(f), Status: pulumi.String("ENABLED"),
 		}, in); err != nil {
@@ -219,7 +227,16 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 		}
 	}
 
-	if err := configService(ctx, c, a, args.Keys, archiveName, archive, in); err != nil {
+	// AWS Config does not deliver to a bucket with Object Lock enabled, so its snapshots
+	// and history go to their own bucket, kept as long as the archive by lifecycle.
+	configName := ConfigBucketName(a)
+	configBucket, err := newSecureBucket(ctx, c.Name("config-history"), bucketSpec{
+		name: configName, kmsKeyArn: args.Keys.LogsKeyArn, logTo: accessLogName, expireDays: retention,
+	}, in, accessLogs.Bucket, accessLogs.Policy)
+	if err != nil {
+		return nil, err
+	}
+	if err := configService(ctx, c, a, args.Keys, configName, configBucket, in); err != nil {
 		return nil, err
 	}
 
@@ -270,10 +287,10 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 	})
 }
 
-func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRing, archive string, bucket *bucket, in pulumi.ResourceOrInvokeOption) error {
+func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRing, bucketName string, bucket *bucket, in pulumi.ResourceOrInvokeOption) error {
 	role, err := iam.NewRole(ctx, c.Name("config"), &iam.RoleArgs{
 		Name:             pulumi.String(c.Name("config")),
-		Description:      pulumi.String("AWS Config records the account and delivers to the log archive"),
+		Description:      pulumi.String("AWS Config records the account and delivers to its history bucket"),
 		AssumeRolePolicy: pulumi.String(AssumeRole(a, "config.amazonaws.com")),
 	}, in)
 	if err != nil {
@@ -287,11 +304,11 @@ func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRi
 	}
 	delivery := keys.LogsKeyArn.ApplyT(func(key string) string {
 		return Policy(Statement{
-			Sid: "DeliverToTheArchive", Effect: "Allow", Action: "s3:PutObject",
-			Resource:  fmt.Sprintf("arn:aws:s3:::%s/config/AWSLogs/%s/*", archive, a.ID),
+			Sid: "DeliverToTheHistoryBucket", Effect: "Allow", Action: "s3:PutObject",
+			Resource:  fmt.Sprintf("arn:aws:s3:::%s/config/AWSLogs/%s/*", bucketName, a.ID),
 			Condition: map[string]map[string]any{"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
 		}, Statement{
-			Sid: "CheckTheArchive", Effect: "Allow", Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::" + archive,
+			Sid: "CheckTheHistoryBucket", Effect: "Allow", Action: "s3:GetBucketAcl", Resource: "arn:aws:s3:::" + bucketName,
 		}, Statement{
 			Sid: "EncryptWithTheLogsKey", Effect: "Allow", Action: []string{"kms:GenerateDataKey", "kms:Decrypt"}, Resource: key,
 		})
@@ -310,7 +327,7 @@ func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRi
 		return err
 	}
 	channel, err := cfg.NewDeliveryChannel(ctx, c.Name("config"), &cfg.DeliveryChannelArgs{
-		Name: pulumi.String(c.Name("config")), S3BucketName: pulumi.String(archive), S3KeyPrefix: pulumi.String("config"),
+		Name: pulumi.String(c.Name("config")), S3BucketName: pulumi.String(bucketName), S3KeyPrefix: pulumi.String("config"),
 		S3KmsKeyArn:                keys.LogsKeyArn,
 		SnapshotDeliveryProperties: &cfg.DeliveryChannelSnapshotDeliveryPropertiesArgs{DeliveryFrequency: pulumi.String("TwentyFour_Hours")},
 	}, in, pulumi.DependsOn([]pulumi.Resource{recorder, deliveryPolicy, bucket.Bucket, bucket.Policy})) // Config checks the bucket at creation

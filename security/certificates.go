@@ -13,6 +13,7 @@ const TlsCertificateType = "giftcard:security:TlsCertificate"
 // TlsCertificateArgs configures the IIS certificate secret of a workload stack.
 type TlsCertificateArgs struct {
 	Config        *config.Config
+	Account       Account
 	SecretsKeyArn pulumi.StringInput
 	// ReaderRoleArn is the only principal that may read the secret (the app role).
 	ReaderRoleArn pulumi.StringInput
@@ -31,12 +32,15 @@ type TlsCertificate struct {
 // role's own-secrets permission covers it and no other tier's does.
 func CertificateSecretName(c *config.Config) string { return TierPrefix(c, "app") + "/tls-certificate" }
 
-// CertificatePolicy denies reading the secret to everyone but the reader role, whatever
-// their IAM policies allow (administrators included).
-func CertificatePolicy(reader string) string {
+// CertificatePolicy denies reading the secret to everyone but the reader role and the
+// deployer, whatever their IAM policies allow (administrators included). The deployer
+// wrote the value from its own config; the provider reads the version back with
+// GetSecretValue after every write and refresh, so denying it would fail the first
+// certificate rotation (and the first create, if the policy lands before the version).
+func CertificatePolicy(reader, deployer string) string {
 	return Policy(Statement{
 		Sid: "OnlyTheAppRoleReads", Effect: "Deny", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*",
-		Condition: map[string]map[string]any{"StringNotEquals": {"aws:PrincipalArn": reader}},
+		Condition: map[string]map[string]any{"ArnNotLike": {"aws:PrincipalArn": append([]string{reader}, PrincipalPatterns(deployer)...)}},
 	}, Statement{
 		Sid: "TheAppRoleReads", Effect: "Allow", Principal: AWSPrincipal(reader),
 		Action: []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, Resource: "*",
@@ -66,7 +70,9 @@ func NewTlsCertificate(ctx *pulumi.Context, name string, args *TlsCertificateArg
 	}, in); err != nil {
 		return nil, err
 	}
-	policy := args.ReaderRoleArn.ToStringOutput().ApplyT(CertificatePolicy).(pulumi.StringOutput)
+	policy := args.ReaderRoleArn.ToStringOutput().ApplyT(func(reader string) string {
+		return CertificatePolicy(reader, args.Account.Deployer)
+	}).(pulumi.StringOutput)
 	if _, err := secretsmanager.NewSecretPolicy(ctx, c.Name("tls-certificate"), &secretsmanager.SecretPolicyArgs{
 		SecretArn: secret.Arn, Policy: policy, BlockPublicPolicy: pulumi.Bool(true),
 	}, in); err != nil {

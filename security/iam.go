@@ -38,40 +38,71 @@ type Identity struct {
 	AutoScalingRole *iam.ServiceLinkedRole
 }
 
-// MFAPolicy denies everything but managing one's own MFA device until the session has
-// signed in with MFA (the AWS-documented "force MFA" policy).
+// HumanPath is the IAM path of the human users and groups. A user's ARN carries it
+// (arn:aws:iam::<acct>:user/humans/<name>), so policies naming a user's own ARN must too.
+const HumanPath = "/humans/"
+
+// MFAPolicy denies everything but setting up one's own MFA device (and changing one's
+// password) until the session has signed in with MFA: AWS's documented self-manage-MFA
+// policy, with the users' path in their own ARN.
 func MFAPolicy(a Account) string {
-	self := fmt.Sprintf("arn:aws:iam::%s:user/${aws:username}", a.ID)
-	mfa := fmt.Sprintf("arn:aws:iam::%s:mfa/${aws:username}", a.ID)
+	self := fmt.Sprintf("arn:aws:iam::%s:user%s${aws:username}", a.ID, HumanPath)
 	return Policy(Statement{
+		// List actions take no resource: scoped to a user they are never granted.
+		Sid: "ListMFADevicesAndPasswordRules", Effect: "Allow",
+		Action: []string{"iam:ListVirtualMFADevices", "iam:GetAccountPasswordPolicy"}, Resource: "*",
+	}, Statement{
+		// The console lets the user name the device: a name-scoped resource would refuse it.
+		Sid: "CreateVirtualMFADevice", Effect: "Allow", Action: "iam:CreateVirtualMFADevice",
+		Resource: fmt.Sprintf("arn:aws:iam::%s:mfa/*", a.ID),
+	}, Statement{
 		Sid: "ManageOwnPasswordAndMFA", Effect: "Allow",
-		Action: []string{"iam:ChangePassword", "iam:GetUser", "iam:GetLoginProfile", "iam:ListMFADevices", "iam:ListVirtualMFADevices",
-			"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ResyncMFADevice", "iam:DeleteVirtualMFADevice"},
-		Resource: []string{self, mfa},
+		Action: []string{"iam:ChangePassword", "iam:GetUser", "iam:GetLoginProfile", "iam:EnableMFADevice", "iam:GetMFADevice",
+			"iam:ListMFADevices", "iam:ResyncMFADevice"},
+		Resource: self,
+	}, Statement{
+		Sid: "DeactivateOwnMFAOnlyWithMFA", Effect: "Allow", Action: "iam:DeactivateMFADevice", Resource: self,
+		Condition: map[string]map[string]any{"Bool": {"aws:MultiFactorAuthPresent": "true"}},
 	}, Statement{
 		Sid: "DenyAllExceptMFASetupWithoutMFA", Effect: "Deny",
-		NotAction: []string{"iam:ChangePassword", "iam:GetUser", "iam:ListMFADevices", "iam:ListVirtualMFADevices",
-			"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ResyncMFADevice", "sts:GetSessionToken"},
+		NotAction: []string{"iam:ChangePassword", "iam:GetAccountPasswordPolicy", "iam:GetUser", "iam:GetMFADevice", "iam:ListMFADevices",
+			"iam:ListVirtualMFADevices", "iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ResyncMFADevice", "sts:GetSessionToken"},
 		Resource:  "*",
 		Condition: map[string]map[string]any{"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
 	})
 }
 
-// KeyAdminPolicy lets the key administrators manage, never use, the account's keys.
+// KeyUseActions are the key operations that read or make data keys, or delegate that.
+var KeyUseActions = []string{"kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant"}
+
+// KeyAdminPolicy lets the key administrators manage, never use, the account's keys. The
+// use is denied explicitly: an identity-policy deny holds whatever a key policy or a
+// grant allows, so an administrator cannot grant themselves decryption (kms:CreateGrant)
+// or write it into a key policy (kms:PutKeyPolicy) and use it.
 func KeyAdminPolicy(a Account) string {
 	return Policy(Statement{
 		Sid: "AdministerKeys", Effect: "Allow",
-		Action: []string{"kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+		Action: []string{"kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
 			"kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"},
-		Resource: a.ARN("kms", "key/*"),
-	}, Statement{Sid: "ListKeys", Effect: "Allow", Action: []string{"kms:ListKeys", "kms:ListAliases"}, Resource: "*"})
+		// aliases are resources of their own: creating or moving one needs both
+		Resource: []string{a.ARN("kms", "key/*"), a.ARN("kms", "alias/*")},
+	}, Statement{Sid: "ListKeys", Effect: "Allow", Action: []string{"kms:ListKeys", "kms:ListAliases"}, Resource: "*"},
+		Statement{Sid: "NeverUseTheKeys", Effect: "Deny", Action: KeyUseActions, Resource: "*"})
 }
+
+// The password rules, declared once: the account password policy sets them and the
+// IAM_PASSWORD_POLICY Config rule checks the running account against them.
+const (
+	MinPasswordLength  = 14
+	PasswordReuse      = 24
+	MaxPasswordAgeDays = 90
+)
 
 // PasswordPolicy is the account password policy (CIS 1.8, 1.9; FSBP IAM.7).
 var PasswordPolicy = iam.AccountPasswordPolicyArgs{
-	MinimumPasswordLength:      pulumi.Int(14),
-	PasswordReusePrevention:    pulumi.Int(24),
-	MaxPasswordAge:             pulumi.Int(90),
+	MinimumPasswordLength:      pulumi.Int(MinPasswordLength),
+	PasswordReusePrevention:    pulumi.Int(PasswordReuse),
+	MaxPasswordAge:             pulumi.Int(MaxPasswordAgeDays),
 	RequireLowercaseCharacters: pulumi.Bool(true),
 	RequireUppercaseCharacters: pulumi.Bool(true),
 	RequireNumbers:             pulumi.Bool(true),
@@ -98,7 +129,7 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 	groups := map[string]*iam.Group{}
 	for _, g := range iamgroups.Groups {
 		n := c.Name(g.Name)
-		grp, err := iam.NewGroup(ctx, n, &iam.GroupArgs{Name: pulumi.String(n), Path: pulumi.String("/humans/")}, in)
+		grp, err := iam.NewGroup(ctx, n, &iam.GroupArgs{Name: pulumi.String(n), Path: pulumi.String(HumanPath)}, in)
 		if err != nil {
 			return nil, err
 		}
@@ -121,11 +152,14 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 		}
 	}
 
-	// Users get no login profile, access key or policy here: each sets a password and an
-	// MFA device at first sign-in, and every permission comes from groups.
+	// Users get no login profile, access key or policy here (a password made here would
+	// sit in the state): an administrator gives each a one-time console password with
+	// `aws iam create-login-profile --password-reset-required`, the user changes it and
+	// sets up MFA at first sign-in (the MFA policy allows only that), and every
+	// permission comes from groups.
 	for _, u := range c.Security.Users {
 		user, err := iam.NewUser(ctx, c.Name("user", u.Name), &iam.UserArgs{
-			Name: pulumi.String(u.Name), Path: pulumi.String("/humans/"), ForceDestroy: pulumi.Bool(false),
+			Name: pulumi.String(u.Name), Path: pulumi.String(HumanPath), ForceDestroy: pulumi.Bool(false),
 		}, in)
 		if err != nil {
 			return nil, err
@@ -262,6 +296,11 @@ func TierPolicy(c *config.Config, a Account, tier, patchBucket, secretsKey, logs
 	}, Statement{
 		Sid: "WritePatchingOutput", Effect: "Allow", Action: "s3:PutObject",
 		Resource: fmt.Sprintf("arn:aws:s3:::%s/patching/*", patchBucket),
+	}, Statement{
+		// The SSM agent reads the bucket's default encryption before it uploads command
+		// output, and uploads nothing when it may not.
+		Sid: "ReadPatchingBucketEncryption", Effect: "Allow", Action: "s3:GetEncryptionConfiguration",
+		Resource: "arn:aws:s3:::" + patchBucket,
 	}, Statement{
 		Sid: "EncryptPatchingOutput", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: logsKey, Condition: via("s3"),
 	})

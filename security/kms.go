@@ -84,8 +84,11 @@ func KeyPolicy(a Account, purpose, trailName string) string {
 		if trailName != "" {
 			trail := TrailARN(a, trailName)
 			st = append(st, Statement{
+				// Decrypt too: the archive encrypts with an S3 Bucket Key, and CloudTrail then
+				// needs kms:Decrypt to create or update an SSE-KMS trail (as AWS's own Control
+				// Tower key policy grants it, under the same conditions).
 				Sid: "CloudTrailEncryptsThisTrail", Effect: "Allow", Principal: Service("cloudtrail.amazonaws.com"),
-				Action: "kms:GenerateDataKey*", Resource: "*",
+				Action: []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Resource: "*",
 				Condition: map[string]map[string]any{
 					"StringEquals": {"aws:SourceArn": trail},
 					"StringLike":   {"kms:EncryptionContext:aws:cloudtrail:arn": fmt.Sprintf("arn:aws:cloudtrail:*:%s:trail/*", a.ID)},

@@ -16,8 +16,10 @@ const PatchingType = "giftcard:security:Patching"
 
 // Instance tags the patching targets read: every patched instance carries both.
 const (
-	// PatchGroupTag is SSM's own patch group tag; its value is PatchGroupName(tier).
-	PatchGroupTag = "Patch Group"
+	// PatchGroupTag is SSM's patch group tag; its value is PatchGroupName(tier). SSM
+	// reads "Patch Group" or "PatchGroup", and requires the form without a space on
+	// instances that allow tags in instance metadata (tag keys there have no spaces).
+	PatchGroupTag = "PatchGroup"
 	// PatchWindowTag is the AZ letter of the instance ("a"), set at launch: the window of
 	// that AZ patches it.
 	PatchWindowTag = "patch-window"

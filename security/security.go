@@ -6,6 +6,7 @@ package security
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -16,6 +17,34 @@ import (
 type Account struct {
 	ID     string
 	Region string
+	// Deployer is the IAM principal ARN running the deployment (DeployerPrincipal of the
+	// caller identity): resource policies that deny everyone else must still let it
+	// manage what it declares.
+	Deployer string
+}
+
+// DeployerPrincipal turns a caller identity ARN into the ARN aws:PrincipalArn carries
+// for it: an assumed-role session (arn:aws:sts::<acct>:assumed-role/<role>/<session>)
+// is its role, users and the root are themselves.
+func DeployerPrincipal(callerArn string) string {
+	const marker = ":assumed-role/"
+	i := strings.Index(callerArn, marker)
+	if !strings.HasPrefix(callerArn, "arn:aws:sts::") || i < 0 {
+		return callerArn
+	}
+	account := callerArn[len("arn:aws:sts::"):i]
+	role, _, _ := strings.Cut(callerArn[i+len(marker):], "/")
+	return fmt.Sprintf("arn:aws:iam::%s:role/%s", account, role)
+}
+
+// PrincipalPatterns are the aws:PrincipalArn patterns (ArnLike) that match a principal
+// ARN. A role ARN derived from a session has lost the role's path, so the pathed form
+// is matched too (role names are unique in an account, whatever their path).
+func PrincipalPatterns(arn string) []string {
+	if acct, role, ok := strings.Cut(arn, ":role/"); ok && !strings.Contains(role, "/") {
+		return []string{arn, acct + ":role/*/" + role}
+	}
+	return []string{arn}
 }
 
 // Root is the account principal: key and trust policies grant it so that IAM policies

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,10 +142,30 @@ func TestConfigRecorderOrderAndRules(t *testing.T) {
 	ch := s.OfType(controls.TypeDeliveryChannel)[0]
 	st := s.OfType(controls.TypeRecorderStatus)[0]
 	assert.Contains(t, ch.Dependencies, rec.URN, "delivery channel after the recorder")
-	assert.Contains(t, ch.Dependencies, s.Named("gc-mgmt-log-archive", controls.TypeBucketPolicy).URN, "and after the archive it delivers to")
+	assert.Contains(t, ch.Dependencies, s.Named("gc-mgmt-config-history", controls.TypeBucketPolicy).URN, "and after the bucket it delivers to")
 	assert.Contains(t, st.Dependencies, ch.URN, "recorder starts after its delivery channel")
 	assert.Equal(t, true, st.Inputs["isEnabled"])
-	assert.Equal(t, "gc-log-archive-"+acct+"-ap-south-1", inventory.String(ch, "s3BucketName"))
+	// AWS Config refuses a bucket with Object Lock: not the archive, a bucket without it
+	name := "gc-config-" + acct + "-ap-south-1"
+	assert.Equal(t, name, inventory.String(ch, "s3BucketName"))
+	b := s.Named("gc-mgmt-config-history", controls.TypeBucket)
+	require.NotNil(t, b)
+	assert.Equal(t, name, inventory.String(b, "bucket"))
+	assert.Equal(t, false, b.Inputs["objectLockEnabled"])
+	for _, l := range s.OfType("aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2") {
+		assert.NotEqual(t, name, inventory.String(l, "bucket"))
+	}
+	assert.True(t, b.Protect)
+	assert.Contains(t, fmt.Sprint(bucketPart(t, s, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", name).Inputs["rules"]),
+		keyOf(t, s, "mgmt", "logs").ID)
+	lc := bucketPart(t, s, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", name)
+	archiveLC := bucketPart(t, s, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "gc-log-archive-"+acct+"-ap-south-1")
+	expiry := func(r *inventory.Resource) any {
+		return inventory.List(r.Inputs["rules"])[0].(map[string]any)["expiration"].(map[string]any)["days"]
+	}
+	assert.Equal(t, expiry(archiveLC), expiry(lc), "kept as long as the archive")
+	delivery := policyOf(t, s.Named("gc-mgmt-config-delivery", controls.TypeRolePolicy), "policy")
+	assert.True(t, allows(delivery, "s3:PutObject", "arn:aws:s3:::"+name+"/config/AWSLogs/"+acct+"/Config/ap-south-1/x.json.gz"))
 
 	rules := s.OfType("aws:cfg/rule:Rule")
 	require.Len(t, rules, len(security.ConfigRules))
@@ -167,6 +188,13 @@ func TestGuardDutySecurityHubInspectorEbsAndAnalyzer(t *testing.T) {
 	s := stackOf(t, "mgmt")
 	det := s.OfType(controls.TypeDetector)[0]
 	assert.True(t, inventory.Bool(det, "enable"))
+	// the detector holds the findings and the trail is the audit record: neither goes
+	// with a code change or a stack removal
+	trail := s.OfType(controls.TypeTrail)[0]
+	for _, r := range []*inventory.Resource{det, trail} {
+		assert.True(t, r.Protect, r.Name)
+		assert.True(t, r.RetainOnDelete, r.Name)
+	}
 	features := map[string]string{}
 	for _, f := range s.OfType(controls.TypeDetectorFeature) {
 		assert.Equal(t, det.ID, inventory.String(f, "detectorId"))

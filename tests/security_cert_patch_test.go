@@ -2,7 +2,10 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/giftcard/platform-infra/controls"
 	"github.com/giftcard/platform-infra/inventory"
 	"github.com/giftcard/platform-infra/offline"
+	"github.com/giftcard/platform-infra/security"
 )
 
 func TestTLSCertificateIsASecretOnlyTheAppRoleReads(t *testing.T) {
@@ -38,12 +42,29 @@ func TestTLSCertificateIsASecretOnlyTheAppRoleReads(t *testing.T) {
 		sts := policyOf(t, pol[0], "policy")
 		assert.Equal(t, []string{app}, allowedPrincipals(sts))
 		assert.Equal(t, "Deny", sts[0].Effect)
-		assert.Equal(t, app, sts[0].Condition["StringNotEquals"]["aws:PrincipalArn"])
+		// the app role, and the deployer, whose provider reads every version it writes
+		// back with GetSecretValue (a deny on it fails the first certificate rotation)
+		deployer := "arn:aws:iam::" + acct + ":role/platform-deployer"
+		assert.Equal(t, []string{app, deployer, "arn:aws:iam::" + acct + ":role/*/platform-deployer"},
+			list(sts[0].Condition["ArnNotLike"]["aws:PrincipalArn"]))
+		assert.Len(t, sts[0].Condition, 1, "the deny names no one else")
 		// the app role's own-secrets grant covers the name; no other tier's does
 		appPolicy := inventory.String(s.Named("gc-"+env+"-app", controls.TypeRolePolicy), "policy")
 		assert.Contains(t, appPolicy, ":secret:gc-"+env+"-app/*")
 		assert.NotContains(t, inventory.String(s.Named("gc-"+env+"-sql", controls.TypeRolePolicy), "policy"), "-app/")
 	}
+}
+
+func TestDeployerPrincipalIsWhatAWSPrincipalArnCarries(t *testing.T) {
+	for caller, want := range map[string]string{
+		"arn:aws:sts::111122223333:assumed-role/ci-deploy/GitHubActions": "arn:aws:iam::111122223333:role/ci-deploy",
+		"arn:aws:iam::111122223333:user/ops/asha":                        "arn:aws:iam::111122223333:user/ops/asha",
+		"arn:aws:iam::111122223333:root":                                 "arn:aws:iam::111122223333:root",
+	} {
+		assert.Equal(t, want, security.DeployerPrincipal(caller), caller)
+	}
+	assert.Equal(t, []string{"arn:aws:iam::1:role/ci", "arn:aws:iam::1:role/*/ci"}, security.PrincipalPatterns("arn:aws:iam::1:role/ci"))
+	assert.Equal(t, []string{"arn:aws:iam::1:user/ops/asha"}, security.PrincipalPatterns("arn:aws:iam::1:user/ops/asha"))
 }
 
 func TestTheCertificateNeverLeaksIntoThePlan(t *testing.T) {
@@ -120,7 +141,11 @@ func TestPatchBaselineGroupsAndStaggeredWindows(t *testing.T) {
 				m := x.(map[string]any)
 				targets[m["key"].(string)] = inventory.List(m["values"])
 			}
-			assert.ElementsMatch(t, toAny(want), targets["tag:Patch Group"])
+			// no space in the key: SSM requires PatchGroup where instances allow metadata tags
+			assert.ElementsMatch(t, toAny(want), targets["tag:PatchGroup"])
+			for k := range targets {
+				assert.NotContains(t, k, " ", "instance metadata tags have no spaces in their keys")
+			}
 			require.Len(t, targets["tag:patch-window"], 1)
 			letters[inventory.String(tg, "windowId")] = targets["tag:patch-window"][0].(string)
 		}
@@ -142,6 +167,54 @@ func TestPatchBaselineGroupsAndStaggeredWindows(t *testing.T) {
 			assert.Equal(t, []any{"Install"}, params["Operation"])
 		}
 	}
+}
+
+// The instances, not the maintenance window role, upload AWS-RunPatchBaseline's output:
+// their roles must write the task's bucket and prefix under its KMS key, and read the
+// bucket's encryption configuration, which the SSM agent checks before uploading.
+func TestPatchedInstancesCanUploadTheirTaskOutput(t *testing.T) {
+	for _, env := range stacks {
+		s := stackOf(t, env)
+		tasks := s.OfType(controls.TypeMaintenanceTask)
+		require.NotEmpty(t, tasks, env)
+		rc := tasks[0].Inputs["taskInvocationParameters"].(map[string]any)["runCommandParameters"].(map[string]any)
+		bucket, prefix := rc["outputS3Bucket"].(string), rc["outputS3KeyPrefix"].(string)
+		logsKey := "arn:aws:kms:ap-south-1:" + acct + ":key/" + keyOf(t, s, env, "logs").ID
+		enc := bucketPart(t, s, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", bucket)
+		assert.Contains(t, fmt.Sprint(enc.Inputs["rules"]), logsKey, "the bucket encrypts with the logs key")
+		groups := s.OfType("aws:ssm/patchGroup:PatchGroup")
+		require.NotEmpty(t, groups, env)
+		for _, g := range groups {
+			// a patch group is its tier's role name (gc-<env>-<tier>)
+			tier := inventory.String(g, "patchGroup")
+			role := s.Named(tier, controls.TypeRolePolicy)
+			require.NotNil(t, role, "%s: no role policy for patch group %s", env, tier)
+			sts := policyOf(t, role, "policy")
+			assert.True(t, allows(sts, "s3:PutObject", "arn:aws:s3:::"+bucket+"/"+prefix+"/run-1/stdout"), "%s %s: upload", env, tier)
+			assert.True(t, allows(sts, "s3:GetEncryptionConfiguration", "arn:aws:s3:::"+bucket), "%s %s: bucket encryption", env, tier)
+			assert.True(t, allows(sts, "kms:GenerateDataKey", logsKey), "%s %s: encrypt", env, tier)
+		}
+	}
+}
+
+// allows is true when an Allow statement grants the action on the resource (IAM
+// wildcards in the statement's actions and resources).
+func allows(sts []statement, action, res string) bool {
+	for _, st := range sts {
+		if st.Effect != "Allow" {
+			continue
+		}
+		if slices.ContainsFunc(list(st.Action), func(a string) bool { return wildcard(a, action) }) &&
+			slices.ContainsFunc(list(st.Resource), func(r string) bool { return wildcard(r, res) }) {
+			return true
+		}
+	}
+	return false
+}
+
+func wildcard(pattern, s string) bool {
+	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(pattern), `\*`, ".*") + "$"
+	return regexp.MustCompile(re).MatchString(s)
 }
 
 // In mgmt the access-log bucket is declared in the same run: the patch-log bucket's

@@ -1,6 +1,9 @@
 package tests
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,9 +54,65 @@ func TestGroupsHaveTheirManagedPoliciesAndTheMFAPolicy(t *testing.T) {
 	kp := s.OfType(controls.TypeGroupPolicy)
 	require.Len(t, kp, 1)
 	assert.Equal(t, "gc-mgmt-key-administrators", inventory.String(kp[0], "group"))
-	for _, st := range policyOf(t, kp[0], "policy") {
-		for _, a := range list(st.Action) {
-			assert.NotContains(t, []string{"kms:Decrypt", "kms:Encrypt", "kms:*", "*"}, a, "administer, never use")
+	sts := policyOf(t, kp[0], "policy")
+	logsKey := "arn:aws:kms:ap-south-1:" + acct + ":key/" + keyOf(t, s, "mgmt", "logs").ID
+	assert.True(t, allows(sts, "kms:ScheduleKeyDeletion", logsKey), "administer")
+	assert.True(t, allows(sts, "kms:PutKeyPolicy", logsKey), "administer")
+	assert.True(t, allows(sts, "kms:CreateAlias", "arn:aws:kms:ap-south-1:"+acct+":alias/gc-mgmt-kms-new"), "aliases too")
+	for _, use := range []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant"} {
+		// a key policy edited by the administrator, or a grant, could allow it: the deny holds
+		denied := false
+		for _, st := range sts {
+			if st.Effect == "Deny" && slices.ContainsFunc(list(st.Action), func(a string) bool { return wildcard(a, use) }) && slices.Contains(list(st.Resource), "*") {
+				denied = true
+			}
+		}
+		assert.True(t, denied, "%s is denied to key administrators", use)
+		assert.False(t, allows(sts, use, logsKey), use)
+	}
+}
+
+// A user without MFA must be able to set MFA up, or the deny locks them out for good.
+// The user's own ARN carries the users' path: a policy scoped to user/${aws:username}
+// would grant nothing to user/humans/<name>.
+func TestAUserWithoutMFACanSetItUp(t *testing.T) {
+	rs, err := runRaw(t, "mgmt", map[string]string{key("iamUsers"): `[{"name":"asha.rao","groups":["read-only"]}]`})
+	require.NoError(t, err)
+	s := inventory.NewStack("giftcard-platform", "mgmt", rs, nil)
+	us := s.OfType(controls.TypeUser)
+	require.Len(t, us, 1)
+	name := inventory.String(us[0], "name")
+	userArn := "arn:aws:iam::" + acct + ":user" + inventory.String(us[0], "path") + name
+	var sts []statement
+	for _, st := range policyOf(t, s.Named("gc-mgmt-mfa-required", controls.TypeIAMPolicy), "policy") {
+		// IAM substitutes the policy variable with the signed-in user's name
+		var res []any
+		for _, r := range list(st.Resource) {
+			res = append(res, strings.ReplaceAll(r, "${aws:username}", name))
+		}
+		st.Resource = res
+		sts = append(sts, st)
+	}
+	for action, res := range map[string]string{
+		"iam:ListVirtualMFADevices":    "*",
+		"iam:CreateVirtualMFADevice":   "arn:aws:iam::" + acct + ":mfa/asha-phone",
+		"iam:EnableMFADevice":          userArn,
+		"iam:ListMFADevices":           userArn,
+		"iam:ResyncMFADevice":          userArn,
+		"iam:ChangePassword":           userArn,
+		"iam:GetAccountPasswordPolicy": "*",
+	} {
+		assert.True(t, allows(sts, action, res), "%s on %s", action, res)
+		for _, st := range sts {
+			if st.Effect == "Deny" {
+				assert.Contains(t, list(st.NotAction), action, "denied without MFA")
+			}
+		}
+	}
+	assert.False(t, allows(sts, "iam:EnableMFADevice", "arn:aws:iam::"+acct+":user"+security.HumanPath+"vikram"), "only one's own user")
+	for _, st := range sts {
+		if st.Effect == "Allow" && slices.Contains(list(st.Action), "iam:DeactivateMFADevice") {
+			assert.Equal(t, "true", st.Condition["Bool"]["aws:MultiFactorAuthPresent"], "deactivating MFA needs MFA")
 		}
 	}
 }
@@ -92,6 +151,20 @@ func TestPasswordPolicyAndSupportRole(t *testing.T) {
 	for _, k := range []string{"requireLowercaseCharacters", "requireUppercaseCharacters", "requireNumbers", "requireSymbols"} {
 		assert.Equal(t, true, pp[0].Inputs[k], k)
 	}
+	// the Config rule watching the running account checks the values the policy sets
+	checked := false
+	for _, r := range s.OfType("aws:cfg/rule:Rule") {
+		if r.Inputs["source"].(map[string]any)["sourceIdentifier"] != "IAM_PASSWORD_POLICY" {
+			continue
+		}
+		var params map[string]string
+		require.NoError(t, json.Unmarshal([]byte(inventory.String(r, "inputParameters")), &params))
+		for param, input := range map[string]string{"MinimumPasswordLength": "minimumPasswordLength", "PasswordReusePrevention": "passwordReusePrevention", "MaxPasswordAge": "maxPasswordAge"} {
+			assert.Equal(t, fmt.Sprint(pp[0].Inputs[input]), params[param], param)
+		}
+		checked = true
+	}
+	assert.True(t, checked, "no IAM_PASSWORD_POLICY rule")
 	role := s.Named("gc-mgmt-support", controls.TypeRole)
 	require.NotNil(t, role)
 	assert.Equal(t, []string{controls.SupportPolicy}, attachmentsOf(s, controls.TypeRolePolicyAttachment, "role", "gc-mgmt-support"))

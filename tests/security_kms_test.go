@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -161,7 +162,10 @@ func TestLogsKeyConditionsScopeLogsAndTheTrail(t *testing.T) {
 	trail := bySid["CloudTrailEncryptsThisTrail"]
 	assert.Equal(t, "arn:aws:cloudtrail:ap-south-1:"+acct+":trail/gc-mgmt-trail", trail.Condition["StringEquals"]["aws:SourceArn"])
 	assert.Equal(t, "arn:aws:cloudtrail:*:"+acct+":trail/*", trail.Condition["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"])
-	assert.Equal(t, "kms:GenerateDataKey*", trail.Action)
+	// with the archive's S3 Bucket Key, CloudTrail needs Decrypt to create the trail
+	assert.ElementsMatch(t, []string{"kms:GenerateDataKey*", "kms:Decrypt"}, list(trail.Action))
+	sse := bucketPart(t, stackOf(t, "mgmt"), "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "gc-log-archive-"+acct+"-ap-south-1")
+	assert.Contains(t, fmt.Sprint(sse.Inputs["rules"]), "bucketKeyEnabled:true", "the reason for Decrypt")
 	// the trail named in the key policy is the trail declared
 	tr := stackOf(t, "mgmt").OfType(controls.TypeTrail)
 	require.Len(t, tr, 1)
