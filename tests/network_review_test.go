@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/giftcard/platform-infra/controls"
 	"github.com/giftcard/platform-infra/inventory"
 	"github.com/giftcard/platform-infra/network/subnetplan"
 )
@@ -32,5 +33,18 @@ func TestResolverEndpointTakesFixedAddressesThatAreNotTheDCs(t *testing.T) {
 		want := subnetplan.ResolverEndpointIP(pfx(inventory.String(sn, "cidrBlock"))).String()
 		assert.Equal(t, want, ip, sn.Name)
 		assert.False(t, dcs[ip], "the Resolver endpoint takes DC address %s", ip)
+	}
+}
+
+// The flow log names only the role's ARN; the role's permissions are a separate
+// RolePolicy, which must exist before the flow log starts delivering.
+func TestFlowLogWaitsForItsRolesPermissions(t *testing.T) {
+	for _, name := range stacks {
+		s := stackOf(t, name)
+		logs := s.OfType(controls.TypeFlowLog)
+		require.Len(t, logs, 1, name)
+		policy := s.Named("gc-"+name+"-flow-logs", "aws:iam/rolePolicy:RolePolicy")
+		require.NotNil(t, policy, name)
+		assert.Contains(t, logs[0].Dependencies, policy.URN, "%s: the flow log does not wait for its role's policy", name)
 	}
 }
