@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/giftcard/platform-infra/config"
 	"github.com/giftcard/platform-infra/inventory"
 )
 
@@ -41,7 +42,7 @@ var SSMEndpointServices = []string{"ssm", "ssmmessages", "ec2messages"}
 
 var flowLogsOnEveryVpc = Control{
 	ID:         "GC-NET-3",
-	Title:      "Every VPC has a flow log of all traffic to a KMS-encrypted log group with retention",
+	Title:      "Every VPC has a flow log of all traffic to a KMS-encrypted log group kept at least 180 days",
 	Severity:   High,
 	Frameworks: []string{"CIS AWS 3.7", "FSBP EC2.6", "CERT-In Directions 2022 (logs 180 days)"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
@@ -86,8 +87,11 @@ func checkFlowLogDestination(s *inventory.Stack, fl *inventory.Resource) []Failu
 		if inventory.String(group, "kmsKeyId") == "" {
 			out = append(out, fail(group, "holds flow logs without a customer-managed KMS key"))
 		}
-		if days, _ := group.Inputs["retentionInDays"].(float64); days <= 0 {
+		switch days, _ := group.Inputs["retentionInDays"].(float64); {
+		case days <= 0:
 			out = append(out, fail(group, "holds flow logs with no retention set"))
+		case days < config.MinLogRetentionDays:
+			out = append(out, fail(group, fmt.Sprintf("keeps flow logs %v days; CERT-In requires at least %d", days, config.MinLogRetentionDays)))
 		}
 		return out
 	case "s3", "kinesis-data-firehose":

@@ -106,6 +106,7 @@ func init() {
 		{"rejected traffic only", setIn("flow-log", "trafficType", "REJECT"), "flow-log"},
 		{"log group without a KMS key", setIn("flow-logs", "kmsKeyId", ""), "flow-logs"},
 		{"log group kept forever by accident (no retention)", func(f *fixture) { delete(f.named("flow-logs").Inputs, "retentionInDays") }, "flow-logs"},
+		{"log group kept 90 days, under CERT-In's 180", setIn("flow-logs", "retentionInDays", 90.0), "flow-logs"},
 		{"log group not declared by the stack", setIn("flow-log", "logDestination", "arn:aws:logs:ap-south-1:111122223333:log-group:elsewhere"), "flow-log"},
 		{"no delivery role", func(f *fixture) { delete(f.named("flow-log").Inputs, "iamRoleArn") }, "flow-log"},
 	}
