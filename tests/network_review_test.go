@@ -3,12 +3,15 @@ package tests
 import (
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/giftcard/platform-infra/controls"
+	"github.com/giftcard/platform-infra/estate"
 	"github.com/giftcard/platform-infra/inventory"
 	"github.com/giftcard/platform-infra/network/subnetplan"
+	"github.com/giftcard/platform-infra/offline"
 )
 
 // The Resolver endpoint exists before the domain controllers; an address EC2 picks for it
@@ -46,5 +49,26 @@ func TestFlowLogWaitsForItsRolesPermissions(t *testing.T) {
 		policy := s.Named("gc-"+name+"-flow-logs", "aws:iam/rolePolicy:RolePolicy")
 		require.NotNil(t, policy, name)
 		assert.Contains(t, logs[0].Dependencies, policy.URN, "%s: the flow log does not wait for its role's policy", name)
+	}
+}
+
+// A workload stack whose mgmtVpcCidr disagrees with what mgmt reports fails before it
+// declares anything: its NACLs and peering routes would be built for the wrong range.
+func TestMgmtCidrMismatchFailsBeforeAnyResource(t *testing.T) {
+	up, err := planWith(t, "mgmt", map[string]map[string]string{"mgmt": {key("mgmtVpcCidr"): "10.11.0.0/20"}})
+	require.NoError(t, err)
+	chain, err := offline.NewChain(projectDir)
+	require.NoError(t, err)
+	sc, err := chain.Config("uat")
+	require.NoError(t, err)
+	mon := offline.NewMonitor(chain.Project.Name, "uat", sc.Values["aws:region"], map[string]*offline.Outputs{"mgmt": up["mgmt"].Result.Outputs})
+	err = pulumi.RunErr(estate.Run, pulumi.WithMocks(chain.Project.Name, "uat", mon), func(ri *pulumi.RunInfo) {
+		ri.Config = sc.Values
+		ri.ConfigSecretKeys = sc.Secrets
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `reports its VPC CIDR as "10.11.0.0/20"`)
+	for _, r := range mon.Resources() {
+		assert.False(t, inventory.IsAWS(r), "%s declared before the address plan was checked", r.Name)
 	}
 }
