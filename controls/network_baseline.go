@@ -8,6 +8,7 @@ import (
 
 	"github.com/giftcard/platform-infra/config"
 	"github.com/giftcard/platform-infra/inventory"
+	"github.com/giftcard/platform-infra/network/flows"
 )
 
 // Type tokens of the network baseline resources the rules read.
@@ -36,9 +37,6 @@ const (
 	MgmtVpcIDOutput   = "mgmtVpcId"
 	MgmtVpcCidrOutput = "mgmtVpcCidr"
 )
-
-// SSMEndpointServices are the endpoints Systems Manager needs in a VPC without internet.
-var SSMEndpointServices = []string{"ssm", "ssmmessages", "ec2messages"}
 
 var flowLogsOnEveryVpc = Control{
 	ID:         "GC-NET-3",
@@ -206,8 +204,6 @@ func subnetsOnDefaultNacl(s *inventory.Stack, vpc *inventory.Resource) []Failure
 	return out
 }
 
-var adminPorts = []int{22, 3389}
-
 var noNaclAdminPortsFromAnywhere = Control{
 	ID:         "GC-NET-5",
 	Title:      "No NACL admits SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0",
@@ -224,7 +220,7 @@ var noNaclAdminPortsFromAnywhere = Control{
 			if cidr != "0.0.0.0/0" && cidr != "::/0" {
 				return
 			}
-			for _, port := range adminPorts {
+			for _, port := range flows.AdminPorts {
 				if ruleCoversPort(rule, port) {
 					failures = append(failures, fail(r, fmt.Sprintf("%s admits port %d from %s (protocol %s, ports %v-%v)", where, port, cidr, str(rule, "protocol"), rule["fromPort"], rule["toPort"])))
 				}
@@ -405,7 +401,7 @@ var ssmEndpointsInEveryVpc = Control{
 				name := inventory.String(ep, "serviceName")
 				have[name[strings.LastIndex(name, ".")+1:]] = ep
 			}
-			for _, svc := range SSMEndpointServices {
+			for _, svc := range flows.SSMEndpointServices {
 				ep := have[svc]
 				switch {
 				case ep == nil:

@@ -2,6 +2,7 @@ package controls
 
 import (
 	"github.com/giftcard/platform-infra/inventory"
+	"github.com/giftcard/platform-infra/network/flows"
 )
 
 // withNetworkBaseline adds to compliantNetwork what the network baseline declares: a
@@ -43,7 +44,7 @@ func withNetworkBaseline(f *fixture) *fixture {
 
 	f.add(TypeVpcEndpoint, "vpce-s3", map[string]any{"vpcId": vpc.ID, "vpcEndpointType": "Gateway", "serviceName": "com.amazonaws.ap-south-1.s3",
 		"routeTableIds": []any{f.named("app-rt-a").ID, f.named("app-rt-b").ID}})
-	for _, svc := range SSMEndpointServices {
+	for _, svc := range flows.SSMEndpointServices {
 		f.add(TypeVpcEndpoint, "vpce-"+svc, map[string]any{"vpcId": vpc.ID, "vpcEndpointType": "Interface", "serviceName": "com.amazonaws.ap-south-1." + svc,
 			"privateDnsEnabled": true, "securityGroupIds": []any{"sg-endpoints"}})
 	}
