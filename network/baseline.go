@@ -88,7 +88,9 @@ func NewNetworkAcls(ctx *pulumi.Context, name string, args *NetworkAclsArgs, opt
 			}
 			egress = append(egress, e)
 		}
-		// Inline rules: the whole rule set of a tier is one resource, replaced atomically.
+		// Inline rules: a tier's rule set is one resource, diffed as a whole. AWS still
+		// applies a change entry by entry (old entries out, new ones in), so changing a
+		// flow can drop that tier's traffic for the seconds the update takes.
 		nacl, err := ec2.NewNetworkAcl(ctx, aclName, &ec2.NetworkAclArgs{
 			VpcId:   v.VpcID,
 			Ingress: ingress,

@@ -50,10 +50,13 @@ type Place struct {
 func Tier(vpc Role, name string) Place { return Place{Kind: TierPlace, VPC: vpc, Tier: name} }
 
 var (
-	Internet      = Place{Kind: InternetAny}
-	OnPremise     = Place{Kind: OnPremNet}
-	OnPremiseDCs  = Place{Kind: OnPremDCs}
-	anyIPv4       = netip.MustParsePrefix("0.0.0.0/0")
+	Internet     = Place{Kind: InternetAny}
+	OnPremise    = Place{Kind: OnPremNet}
+	OnPremiseDCs = Place{Kind: OnPremDCs}
+	anyIPv4      = netip.MustParsePrefix("0.0.0.0/0")
+	// ephemeral is the range return traffic comes back on. NAT gateways and NLBs use
+	// 1024-65535 (Windows clients 49152-65535, Linux 32768-60999), so the NACLs use AWS's
+	// recommended 1024-65535.
 	ephemeral     = PortRange{1024, 65535}
 	maxRuleNumber = 32766
 )
@@ -100,11 +103,6 @@ func P(port int) PortRange { return PortRange{port, port} }
 // AdminPorts are SSH and RDP, which no NACL may admit from anywhere (CIS AWS 5.2, FSBP
 // EC2.21); the derivation and the control read the same list.
 var AdminPorts = []int{22, 3389}
-
-// Ephemeral is the range return traffic comes back on. NAT gateways and NLBs use
-// 1024-65535 (Windows clients 49152-65535, Linux 32768-60999), so the NACLs use AWS's
-// recommended 1024-65535.
-func Ephemeral() PortRange { return ephemeral }
 
 // Flow is one allowed conversation: From opens connections to To on Ports. Via is a tier
 // the packets transit without being addressed to it by the client (the NAT gateways of
