@@ -72,3 +72,14 @@ func TestMgmtCidrMismatchFailsBeforeAnyResource(t *testing.T) {
 		assert.False(t, inventory.IsAWS(r), "%s declared before the address plan was checked", r.Name)
 	}
 }
+
+// Replacing the VPN gateway or connection gives the tunnels new AWS outside addresses,
+// which the on-premise device is configured with.
+func TestVpnGatewayAndConnectionAreProtected(t *testing.T) {
+	s := stackOf(t, "mgmt")
+	for _, typ := range []string{"aws:ec2/vpnGateway:VpnGateway", controls.TypeVpnConnection} {
+		rs := s.OfType(typ)
+		require.Len(t, rs, 1, typ)
+		assert.True(t, rs[0].Protect, "%s is not protected", rs[0].Name)
+	}
+}
