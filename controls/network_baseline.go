@@ -419,7 +419,7 @@ var ssmEndpointsInEveryVpc = Control{
 
 var vpnTunnelsHardened = Control{
 	ID:         "GC-NET-9",
-	Title:      "Site-to-site VPN tunnels use IKEv2 only, secret pre-shared keys and log to CloudWatch",
+	Title:      "Site-to-site VPN tunnels use IKEv2 only, no SHA-1 or DH group 2/5, secret pre-shared keys, and log to CloudWatch",
 	Severity:   Medium,
 	Frameworks: []string{"FSBP EC2.171", "ISO27001-2022 A.8.20"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
@@ -434,6 +434,7 @@ var vpnTunnelsHardened = Control{
 				if psk, set := v.Inputs[t+"PresharedKey"]; set && psk != inventory.Secret {
 					failures = append(failures, fail(v, t+" pre-shared key is a plain input; wrap it with pulumi.ToSecret"))
 				}
+				failures = append(failures, weakProposals(v, t)...)
 				opts, _ := v.Inputs[t+"LogOptions"].(map[string]any)
 				cw, _ := opts["cloudwatchLogOptions"].(map[string]any)
 				if enabled, _ := cw["logEnabled"].(bool); !enabled || str(cw, "logGroupArn") == "" {
@@ -443,4 +444,34 @@ var vpnTunnelsHardened = Control{
 		}
 		return len(vpns) > 0, failures
 	},
+}
+
+// Weak IKE proposals: SHA-1 integrity and the 1024- and 1536-bit MODP groups. AWS's
+// defaults for an unset list include both, so an unset list is weak too.
+var (
+	weakIntegrity = []string{"SHA1"}
+	weakDhGroups  = []float64{2, 5}
+)
+
+func weakProposals(v *inventory.Resource, tunnel string) []Failure {
+	var out []Failure
+	for _, phase := range []string{"Phase1", "Phase2"} {
+		integrity := inventory.List(v.Inputs[tunnel+phase+"IntegrityAlgorithms"])
+		dh := inventory.List(v.Inputs[tunnel+phase+"DhGroupNumbers"])
+		if len(integrity) == 0 || len(dh) == 0 {
+			out = append(out, fail(v, fmt.Sprintf("%s %s leaves integrity or DH groups to AWS's defaults, which include SHA-1 and DH group 2", tunnel, phase)))
+			continue
+		}
+		for _, a := range integrity {
+			if s, _ := a.(string); slices.Contains(weakIntegrity, s) {
+				out = append(out, fail(v, fmt.Sprintf("%s %s accepts %s integrity", tunnel, phase, s)))
+			}
+		}
+		for _, g := range dh {
+			if n, _ := g.(float64); slices.Contains(weakDhGroups, n) {
+				out = append(out, fail(v, fmt.Sprintf("%s %s accepts DH group %v", tunnel, phase, n)))
+			}
+		}
+	}
+	return out
 }

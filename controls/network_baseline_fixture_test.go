@@ -77,6 +77,12 @@ func compliantWorkloadNetwork() *fixture {
 		"tunnel1IkeVersions": []any{"ikev2"}, "tunnel2IkeVersions": []any{"ikev2"},
 		"tunnel1PresharedKey": inventory.Secret, "tunnel2PresharedKey": inventory.Secret,
 		"tunnel1LogOptions": tunnel(), "tunnel2LogOptions": tunnel()})
+	for _, t := range []string{"tunnel1", "tunnel2"} {
+		for _, phase := range []string{"Phase1", "Phase2"} {
+			f.named("vpn").Inputs[t+phase+"IntegrityAlgorithms"] = []any{"SHA2-256", "SHA2-384"}
+			f.named("vpn").Inputs[t+phase+"DhGroupNumbers"] = []any{14.0, 19.0, 20.0}
+		}
+	}
 	return f
 }
 
@@ -162,6 +168,9 @@ func init() {
 	breakages["GC-NET-9"] = []breakage{
 		{"IKEv1 allowed", setIn("vpn", "tunnel2IkeVersions", []any{"ikev1", "ikev2"}), "vpn"},
 		{"plain pre-shared key", setIn("vpn", "tunnel1PresharedKey", "plaintext.key"), "vpn"},
+		{"SHA-1 in phase 1", setIn("vpn", "tunnel2Phase1IntegrityAlgorithms", []any{"SHA1", "SHA2-256"}), "vpn"},
+		{"DH group 2 in phase 2", setIn("vpn", "tunnel1Phase2DhGroupNumbers", []any{2.0, 14.0}), "vpn"},
+		{"phase 2 left to AWS's defaults", func(f *fixture) { delete(f.named("vpn").Inputs, "tunnel1Phase2IntegrityAlgorithms") }, "vpn"},
 		{"tunnel logging off", setIn("vpn", "tunnel1LogOptions", map[string]any{}), "vpn"},
 	}
 }
