@@ -147,6 +147,7 @@ func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
 		{"patch window too short", "prod", map[string]string{"patchWindowHours": "1"}, "patchWindowHours", "1", "from 2 to 24"},
 		{"prod without its TLS certificate", "prod", map[string]string{"tlsCertificate": "\x00unset"}, "tlsCertificate", "", "pulumi config set --secret"},
 		{"audit logs kept one year", "prod", map[string]string{"auditLogRetentionDays": "365"}, "auditLogRetentionDays", "365", "RBI: ten years"},
+		{"edge NACL over the rule quota", "prod", map[string]string{"azCount": "3", "patchWindowSchedules": `["cron(0 1 ? * SUN *)","cron(0 5 ? * SUN *)","cron(0 9 ? * SUN *)"]`, "publicListenerPorts": "[25, 80, 119, 443, 465, 563, 587, 636, 993, 995]"}, "publicListenerPorts", "[25 80 119 443 465 563 587 636 993 995]", "edge NACL fits AWS's 20 rules per direction (it would need 21 ingress"},
 		{"unknown lock mode", "prod", map[string]string{"auditLogLockMode": "LEGAL_HOLD"}, "auditLogLockMode", "LEGAL_HOLD", "one of COMPLIANCE, GOVERNANCE"},
 	}
 	for _, tc := range cases {

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/giftcard/platform-infra/network/flows"
+	"github.com/giftcard/platform-infra/network/subnetplan"
 )
 
 // NetworkServices configures the network baseline of issue 3: DNS, the on-premise VPN
@@ -210,4 +213,52 @@ func (c *Config) networkWarnings() []string {
 		}
 	}
 	return nil
+}
+
+// PeerCidrs are the VPC ranges this stack's VPC is peered with: mgmt for uat and prod,
+// uat and prod for mgmt. Call only on a validated Config.
+func (c *Config) PeerCidrs() []netip.Prefix {
+	if c.Environment == Mgmt {
+		return []netip.Prefix{c.CidrOf(Uat), c.CidrOf(Prod)}
+	}
+	return []netip.Prefix{c.CidrOf(Mgmt)}
+}
+
+// validateNaclQuota derives this stack's NACLs from the flow table, as the program will,
+// and fails a configuration whose NACL of some tier needs more rules than AWS allows per
+// direction: every AZ adds a rule per local subnet, every listener port below 1024 one
+// from the internet, every on-premise DC one. Run it on an otherwise valid Config.
+func (c *Config) validateNaclQuota(errs *Errors) {
+	role := flows.RoleOf(c.Environment == Mgmt)
+	plan, err := subnetplan.Carve(c.VpcCidr(), subnetplan.LayoutFor(c.Environment == Mgmt), c.AZCount)
+	if err != nil {
+		return // reported with the VPC's range
+	}
+	acls, err := flows.NACLs(flows.Table, flows.Addresses{
+		Role: role, VPC: c.VpcCidr(), Tiers: flows.TierCIDRs(plan), Peers: c.PeerCidrs(),
+		OnPrem: netip.MustParsePrefix(c.Network.OnPrem), OnPremDCs: c.OnPremDCs(), ListenerPorts: c.Security.PublicListenerPorts,
+	})
+	if err != nil {
+		errs.add(FullKey("publicListenerPorts"), fmt.Sprint(c.Security.PublicListenerPorts), "ports the NACLs can admit: "+err.Error())
+		return
+	}
+	listenerTiers := map[string]bool{}
+	for _, f := range flows.Table {
+		if f.PublicListeners && f.To.VPC == role {
+			listenerTiers[f.To.Tier], listenerTiers[f.Via] = true, true
+		}
+	}
+	for _, tier := range subnetplan.LayoutFor(c.Environment == Mgmt) {
+		acl := acls[tier.Name]
+		n := max(len(acl.Ingress), len(acl.Egress))
+		if n <= flows.RuleQuota {
+			continue
+		}
+		problem := fmt.Sprintf("a configuration whose %s NACL fits AWS's %d rules per direction (it would need %d ingress and %d egress rules)", tier.Name, flows.RuleQuota, len(acl.Ingress), len(acl.Egress))
+		if listenerTiers[tier.Name] {
+			errs.add(FullKey("publicListenerPorts"), fmt.Sprint(c.Security.PublicListenerPorts), problem+": fewer listener ports below 1024")
+		} else {
+			errs.add(FullKey("azCount"), fmt.Sprint(c.AZCount), problem+": fewer AZs or on-premise DCs")
+		}
+	}
 }

@@ -122,6 +122,9 @@ func (c *Config) Validate() error {
 	if len(errs) > 0 {
 		return errs
 	}
+	if c.validateNaclQuota(&errs); len(errs) > 0 {
+		return errs
+	}
 	return nil
 }
 

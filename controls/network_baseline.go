@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/giftcard/platform-infra/config"
 	"github.com/giftcard/platform-infra/inventory"
+	"github.com/giftcard/platform-infra/network/flows"
 )
 
 // Type tokens of the network baseline resources the rules read.
@@ -36,12 +38,9 @@ const (
 	MgmtVpcCidrOutput = "mgmtVpcCidr"
 )
 
-// SSMEndpointServices are the endpoints Systems Manager needs in a VPC without internet.
-var SSMEndpointServices = []string{"ssm", "ssmmessages", "ec2messages"}
-
 var flowLogsOnEveryVpc = Control{
 	ID:         "GC-NET-3",
-	Title:      "Every VPC has a flow log of all traffic to a KMS-encrypted log group with retention",
+	Title:      "Every VPC has a flow log of all traffic to a KMS-encrypted log group kept at least 180 days",
 	Severity:   High,
 	Frameworks: []string{"CIS AWS 3.7", "FSBP EC2.6", "CERT-In Directions 2022 (logs 180 days)"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
@@ -86,8 +85,11 @@ func checkFlowLogDestination(s *inventory.Stack, fl *inventory.Resource) []Failu
 		if inventory.String(group, "kmsKeyId") == "" {
 			out = append(out, fail(group, "holds flow logs without a customer-managed KMS key"))
 		}
-		if days, _ := group.Inputs["retentionInDays"].(float64); days <= 0 {
+		switch days, _ := group.Inputs["retentionInDays"].(float64); {
+		case days <= 0:
 			out = append(out, fail(group, "holds flow logs with no retention set"))
+		case days < config.MinLogRetentionDays:
+			out = append(out, fail(group, fmt.Sprintf("keeps flow logs %v days; CERT-In requires at least %d", days, config.MinLogRetentionDays)))
 		}
 		return out
 	case "s3", "kinesis-data-firehose":
@@ -202,8 +204,6 @@ func subnetsOnDefaultNacl(s *inventory.Stack, vpc *inventory.Resource) []Failure
 	return out
 }
 
-var adminPorts = []int{22, 3389}
-
 var noNaclAdminPortsFromAnywhere = Control{
 	ID:         "GC-NET-5",
 	Title:      "No NACL admits SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0",
@@ -220,7 +220,7 @@ var noNaclAdminPortsFromAnywhere = Control{
 			if cidr != "0.0.0.0/0" && cidr != "::/0" {
 				return
 			}
-			for _, port := range adminPorts {
+			for _, port := range flows.AdminPorts {
 				if ruleCoversPort(rule, port) {
 					failures = append(failures, fail(r, fmt.Sprintf("%s admits port %d from %s (protocol %s, ports %v-%v)", where, port, cidr, str(rule, "protocol"), rule["fromPort"], rule["toPort"])))
 				}
@@ -401,7 +401,7 @@ var ssmEndpointsInEveryVpc = Control{
 				name := inventory.String(ep, "serviceName")
 				have[name[strings.LastIndex(name, ".")+1:]] = ep
 			}
-			for _, svc := range SSMEndpointServices {
+			for _, svc := range flows.SSMEndpointServices {
 				ep := have[svc]
 				switch {
 				case ep == nil:
@@ -419,7 +419,7 @@ var ssmEndpointsInEveryVpc = Control{
 
 var vpnTunnelsHardened = Control{
 	ID:         "GC-NET-9",
-	Title:      "Site-to-site VPN tunnels use IKEv2 only, secret pre-shared keys and log to CloudWatch",
+	Title:      "Site-to-site VPN tunnels use IKEv2 only, no SHA-1 or DH group 2/5, secret pre-shared keys, and log to CloudWatch",
 	Severity:   Medium,
 	Frameworks: []string{"FSBP EC2.171", "ISO27001-2022 A.8.20"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
@@ -434,6 +434,7 @@ var vpnTunnelsHardened = Control{
 				if psk, set := v.Inputs[t+"PresharedKey"]; set && psk != inventory.Secret {
 					failures = append(failures, fail(v, t+" pre-shared key is a plain input; wrap it with pulumi.ToSecret"))
 				}
+				failures = append(failures, weakProposals(v, t)...)
 				opts, _ := v.Inputs[t+"LogOptions"].(map[string]any)
 				cw, _ := opts["cloudwatchLogOptions"].(map[string]any)
 				if enabled, _ := cw["logEnabled"].(bool); !enabled || str(cw, "logGroupArn") == "" {
@@ -443,4 +444,34 @@ var vpnTunnelsHardened = Control{
 		}
 		return len(vpns) > 0, failures
 	},
+}
+
+// Weak IKE proposals: SHA-1 integrity and the 1024- and 1536-bit MODP groups. AWS's
+// defaults for an unset list include both, so an unset list is weak too.
+var (
+	weakIntegrity = []string{"SHA1"}
+	weakDhGroups  = []float64{2, 5}
+)
+
+func weakProposals(v *inventory.Resource, tunnel string) []Failure {
+	var out []Failure
+	for _, phase := range []string{"Phase1", "Phase2"} {
+		integrity := inventory.List(v.Inputs[tunnel+phase+"IntegrityAlgorithms"])
+		dh := inventory.List(v.Inputs[tunnel+phase+"DhGroupNumbers"])
+		if len(integrity) == 0 || len(dh) == 0 {
+			out = append(out, fail(v, fmt.Sprintf("%s %s leaves integrity or DH groups to AWS's defaults, which include SHA-1 and DH group 2", tunnel, phase)))
+			continue
+		}
+		for _, a := range integrity {
+			if s, _ := a.(string); slices.Contains(weakIntegrity, s) {
+				out = append(out, fail(v, fmt.Sprintf("%s %s accepts %s integrity", tunnel, phase, s)))
+			}
+		}
+		for _, g := range dh {
+			if n, _ := g.(float64); slices.Contains(weakDhGroups, n) {
+				out = append(out, fail(v, fmt.Sprintf("%s %s accepts DH group %v", tunnel, phase, n)))
+			}
+		}
+	}
+	return out
 }

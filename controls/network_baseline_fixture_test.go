@@ -2,6 +2,7 @@ package controls
 
 import (
 	"github.com/giftcard/platform-infra/inventory"
+	"github.com/giftcard/platform-infra/network/flows"
 )
 
 // withNetworkBaseline adds to compliantNetwork what the network baseline declares: a
@@ -43,7 +44,7 @@ func withNetworkBaseline(f *fixture) *fixture {
 
 	f.add(TypeVpcEndpoint, "vpce-s3", map[string]any{"vpcId": vpc.ID, "vpcEndpointType": "Gateway", "serviceName": "com.amazonaws.ap-south-1.s3",
 		"routeTableIds": []any{f.named("app-rt-a").ID, f.named("app-rt-b").ID}})
-	for _, svc := range SSMEndpointServices {
+	for _, svc := range flows.SSMEndpointServices {
 		f.add(TypeVpcEndpoint, "vpce-"+svc, map[string]any{"vpcId": vpc.ID, "vpcEndpointType": "Interface", "serviceName": "com.amazonaws.ap-south-1." + svc,
 			"privateDnsEnabled": true, "securityGroupIds": []any{"sg-endpoints"}})
 	}
@@ -76,6 +77,12 @@ func compliantWorkloadNetwork() *fixture {
 		"tunnel1IkeVersions": []any{"ikev2"}, "tunnel2IkeVersions": []any{"ikev2"},
 		"tunnel1PresharedKey": inventory.Secret, "tunnel2PresharedKey": inventory.Secret,
 		"tunnel1LogOptions": tunnel(), "tunnel2LogOptions": tunnel()})
+	for _, t := range []string{"tunnel1", "tunnel2"} {
+		for _, phase := range []string{"Phase1", "Phase2"} {
+			f.named("vpn").Inputs[t+phase+"IntegrityAlgorithms"] = []any{"SHA2-256", "SHA2-384"}
+			f.named("vpn").Inputs[t+phase+"DhGroupNumbers"] = []any{14.0, 19.0, 20.0}
+		}
+	}
 	return f
 }
 
@@ -106,6 +113,7 @@ func init() {
 		{"rejected traffic only", setIn("flow-log", "trafficType", "REJECT"), "flow-log"},
 		{"log group without a KMS key", setIn("flow-logs", "kmsKeyId", ""), "flow-logs"},
 		{"log group kept forever by accident (no retention)", func(f *fixture) { delete(f.named("flow-logs").Inputs, "retentionInDays") }, "flow-logs"},
+		{"log group kept 90 days, under CERT-In's 180", setIn("flow-logs", "retentionInDays", 90.0), "flow-logs"},
 		{"log group not declared by the stack", setIn("flow-log", "logDestination", "arn:aws:logs:ap-south-1:111122223333:log-group:elsewhere"), "flow-log"},
 		{"no delivery role", func(f *fixture) { delete(f.named("flow-log").Inputs, "iamRoleArn") }, "flow-log"},
 	}
@@ -160,6 +168,9 @@ func init() {
 	breakages["GC-NET-9"] = []breakage{
 		{"IKEv1 allowed", setIn("vpn", "tunnel2IkeVersions", []any{"ikev1", "ikev2"}), "vpn"},
 		{"plain pre-shared key", setIn("vpn", "tunnel1PresharedKey", "plaintext.key"), "vpn"},
+		{"SHA-1 in phase 1", setIn("vpn", "tunnel2Phase1IntegrityAlgorithms", []any{"SHA1", "SHA2-256"}), "vpn"},
+		{"DH group 2 in phase 2", setIn("vpn", "tunnel1Phase2DhGroupNumbers", []any{2.0, 14.0}), "vpn"},
+		{"phase 2 left to AWS's defaults", func(f *fixture) { delete(f.named("vpn").Inputs, "tunnel1Phase2IntegrityAlgorithms") }, "vpn"},
 		{"tunnel logging off", setIn("vpn", "tunnel1LogOptions", map[string]any{}), "vpn"},
 	}
 }

@@ -37,6 +37,15 @@ func Run(ctx *pulumi.Context) error {
 		_ = ctx.Log.Warn(w, nil)
 	}
 
+	// uat and prod read mgmt first: an address plan that disagrees with it fails here,
+	// before any resource is declared.
+	var mgmt *Mgmt
+	if cfg.IsWorkload() {
+		if mgmt, err = ReadMgmt(ctx, cfg); err != nil {
+			return err
+		}
+	}
+
 	provider, err := aws.NewProvider(ctx, cfg.Name("aws"), &aws.ProviderArgs{
 		Region:      pulumi.String(cfg.AWSRegion),
 		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(cfg.DefaultTags())},
@@ -81,11 +90,7 @@ func Run(ctx *pulumi.Context) error {
 	ctx.Export("subnetIds", network.IDMap(vpc.SubnetIDs))
 	ctx.Export("routeTableIds", network.IDMap(vpc.RouteTableIDs))
 
-	var mgmt *Mgmt
 	if cfg.IsWorkload() {
-		if mgmt, err = ReadMgmt(ctx, cfg); err != nil {
-			return err
-		}
 		ctx.Export("mgmtVpcId", mgmt.VpcID)
 		ctx.Export("mgmtVpcCidr", mgmt.VpcCidr)
 	}

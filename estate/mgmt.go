@@ -23,23 +23,28 @@ type Mgmt struct {
 
 // ReadMgmt reads the mgmt stack through a StackReference. The mgmt VPC CIDR it reports
 // must equal this stack's mgmtVpcCidr: stacks configured with different address plans
-// would route to the wrong place, so the mismatch fails the deployment.
+// would route to the wrong place, so the mismatch is an error. Call it before declaring
+// any resource.
 func ReadMgmt(ctx *pulumi.Context, cfg *config.Config) (*Mgmt, error) {
 	ref, err := pulumi.NewStackReference(ctx, cfg.MgmtStackName, nil)
 	if err != nil {
 		return nil, err
 	}
+	// Read plainly and checked before the program declares anything: the NACLs and the
+	// peering routes are derived from mgmtVpcCidr, so a check on an output would only
+	// fail the deployment after they were built for the wrong range.
 	want := cfg.Network.Mgmt
-	cidr := ref.GetStringOutput(pulumi.String("vpcCidr")).ApplyT(func(got string) (string, error) {
-		if got != want {
-			return "", fmt.Errorf("%s = %q, but stack %s reports its VPC CIDR as %q: expected the same address plan in every stack",
-				config.FullKey("mgmtVpcCidr"), want, cfg.MgmtStackName, got)
-		}
-		return got, nil
-	}).(pulumi.StringOutput)
+	reported, err := plainOutput(ref, cfg, "vpcCidr")
+	if err != nil {
+		return nil, err
+	}
+	if got, _ := reported.(string); got != want {
+		return nil, fmt.Errorf("%s = %q, but stack %s reports its VPC CIDR as %q: expected the same address plan in every stack",
+			config.FullKey("mgmtVpcCidr"), want, cfg.MgmtStackName, reported)
+	}
 	m := &Mgmt{
 		VpcID:          ref.GetStringOutput(pulumi.String("vpcId")),
-		VpcCidr:        cidr,
+		VpcCidr:        pulumi.String(want).ToStringOutput(),
 		PrivateZoneID:  ref.GetStringOutput(pulumi.String("privateZoneId")),
 		ResolverRuleID: ref.GetStringOutput(pulumi.String("resolverRuleId")),
 	}

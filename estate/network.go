@@ -1,8 +1,6 @@
 package estate
 
 import (
-	"net/netip"
-
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -20,12 +18,8 @@ func networkBaseline(ctx *pulumi.Context, cfg *config.Config, provider *aws.Prov
 	onAWS := pulumi.Providers(provider)
 	isMgmt := cfg.Environment == config.Mgmt
 	role := flows.RoleOf(isMgmt)
-	peers := []netip.Prefix{cfg.CidrOf(config.Mgmt)}
-	if isMgmt {
-		peers = []netip.Prefix{cfg.CidrOf(config.Uat), cfg.CidrOf(config.Prod)}
-	}
 	if _, err := network.NewNetworkAcls(ctx, cfg.Name("nacls"), &network.NetworkAclsArgs{
-		Config: cfg, Vpc: vpc, Role: role, Peers: peers, Flows: flows.Table,
+		Config: cfg, Vpc: vpc, Role: role, Peers: cfg.PeerCidrs(), Flows: flows.Table,
 	}, onAWS); err != nil {
 		return err
 	}

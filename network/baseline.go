@@ -46,12 +46,8 @@ const NetworkAclsType = "giftcard:network:NetworkAcls"
 // NewNetworkAcls declares the NACLs and adopts the defaults.
 func NewNetworkAcls(ctx *pulumi.Context, name string, args *NetworkAclsArgs, opts ...pulumi.ResourceOption) (*NetworkAcls, error) {
 	c, v := args.Config, args.Vpc
-	tierCIDRs := map[string][]netip.Prefix{}
-	for _, s := range v.Plan {
-		tierCIDRs[s.Tier.Name] = append(tierCIDRs[s.Tier.Name], s.CIDR)
-	}
 	rules, err := flows.NACLs(args.Flows, flows.Addresses{
-		Role: args.Role, VPC: c.VpcCidr(), Tiers: tierCIDRs, Peers: args.Peers,
+		Role: args.Role, VPC: c.VpcCidr(), Tiers: flows.TierCIDRs(v.Plan), Peers: args.Peers,
 		OnPrem: netip.MustParsePrefix(c.Network.OnPrem), OnPremDCs: c.OnPremDCs(),
 		ListenerPorts: c.Security.PublicListenerPorts,
 	})
@@ -92,7 +88,9 @@ func NewNetworkAcls(ctx *pulumi.Context, name string, args *NetworkAclsArgs, opt
 			}
 			egress = append(egress, e)
 		}
-		// Inline rules: the whole rule set of a tier is one resource, replaced atomically.
+		// Inline rules: a tier's rule set is one resource, diffed as a whole. AWS still
+		// applies a change entry by entry (old entries out, new ones in), so changing a
+		// flow can drop that tier's traffic for the seconds the update takes.
 		nacl, err := ec2.NewNetworkAcl(ctx, aclName, &ec2.NetworkAclArgs{
 			VpcId:   v.VpcID,
 			Ingress: ingress,

@@ -202,9 +202,16 @@ func (d *Dns) mgmtZones(ctx *pulumi.Context, c *config.Config, v *Vpc, in pulumi
 			return nil, err
 		}
 	}
+	var dirSubnets []netip.Prefix
+	for _, s := range v.Plan {
+		if s.Tier.Name == subnetplan.DirectoryTier {
+			dirSubnets = append(dirSubnets, s.CIDR)
+		}
+	}
+	// Fixed addresses: one EC2 picked could be a domain controller's.
 	ips := route53.ResolverEndpointIpAddressArray{}
-	for _, id := range directory[:2] {
-		ips = append(ips, route53.ResolverEndpointIpAddressArgs{SubnetId: id})
+	for i, id := range directory[:2] {
+		ips = append(ips, route53.ResolverEndpointIpAddressArgs{SubnetId: id, Ip: pulumi.String(subnetplan.ResolverEndpointIP(dirSubnets[i]).String())})
 	}
 	en := c.Name("resolver-outbound")
 	ep, err := route53.NewResolverEndpoint(ctx, en, &route53.ResolverEndpointArgs{

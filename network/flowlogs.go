@@ -84,7 +84,8 @@ func NewFlowLog(ctx *pulumi.Context, name string, args *FlowLogArgs, opts ...pul
 			security.Statement{Sid: "FindTheLogGroup", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: "*"},
 		)
 	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, roleName, &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, in); err != nil {
+	write, err := iam.NewRolePolicy(ctx, roleName, &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, in)
+	if err != nil {
 		return nil, err
 	}
 
@@ -97,7 +98,9 @@ func NewFlowLog(ctx *pulumi.Context, name string, args *FlowLogArgs, opts ...pul
 		MaxAggregationInterval: pulumi.Int(60),
 		LogFormat:              pulumi.String(FlowLogFormat),
 		Tags:                   nameTags(c.Name("vpc", "flow-log")),
-	}, in)
+		// Only the role's ARN is an input, so without this the flow log can start before
+		// the role may write anything, and its first deliveries fail with "Access error".
+	}, in, pulumi.DependsOn([]pulumi.Resource{write}))
 	if err != nil {
 		return nil, err
 	}

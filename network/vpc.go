@@ -64,13 +64,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		return nil, err
 	}
 	in := pulumi.Parent(v)
-	tags := func(resourceName string, extra ...string) pulumi.StringMap {
-		t := pulumi.StringMap{"Name": pulumi.String(resourceName)}
-		for i := 0; i+1 < len(extra); i += 2 {
-			t[extra[i]] = pulumi.String(extra[i+1])
-		}
-		return t
-	}
+	tags := nameTags
 
 	vpc, err := ec2.NewVpc(ctx, name, &ec2.VpcArgs{
 		CidrBlock:          pulumi.String(args.Cidr.String()),

@@ -69,12 +69,17 @@ func NewOnPremVpn(ctx *pulumi.Context, name string, args *OnPremVpnArgs, opts ..
 	if err != nil {
 		return nil, err
 	}
+	// The data centre's device is configured with the tunnels' AWS outside addresses,
+	// which a new gateway or connection changes (as does a new Amazon-side ASN, the
+	// traffic selectors or the routing type, which replace them): protected, so a config
+	// change cannot cut the site off without an explicit unprotect.
+	keep := pulumi.Protect(true)
 	gn := c.Name("vgw")
 	vgw, err := ec2.NewVpnGateway(ctx, gn, &ec2.VpnGatewayArgs{
 		VpcId:         v.VpcID,
 		AmazonSideAsn: pulumi.String(fmt.Sprint(vpn.AmazonSideASN)),
 		Tags:          nameTags(gn),
-	}, in)
+	}, in, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +126,7 @@ func NewOnPremVpn(ctx *pulumi.Context, name string, args *OnPremVpnArgs, opts ..
 			LogEnabled: pulumi.Bool(true), LogGroupArn: logs.Arn, LogOutputFormat: pulumi.String("json"),
 		}},
 		Tags: nameTags(vn),
-	}, in)
+	}, in, keep)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/giftcard/platform-infra/plan"
 )
 
 // Main is the offline plan command: it parses args, plans, prints and writes, and returns
@@ -16,7 +18,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	stack := fs.String("stack", "", "plan only this stack (and mgmt first when it reads mgmt); default: every stack, in deploy order")
-	out := fs.String("out", "", "also write <stack>.json and <stack>.mmd into this directory")
+	out := fs.String("out", "", "also write <stack>.json, <stack>.mmd and the stacks' joint estate.mmd into this directory")
 	dir := fs.String("dir", ".", "project directory holding Pulumi.yaml and the stack files")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -55,6 +57,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "plan:", planErr)
 		return 2
 	}
+	if *out != "" {
+		if err := writeEstate(*out, planned); err != nil {
+			fmt.Fprintln(stderr, "plan:", err)
+			return 2
+		}
+	}
 	if status == 1 {
 		fmt.Fprintln(stderr, "plan: a control of severity high or critical failed")
 	}
@@ -77,5 +85,23 @@ func write(dir string, p *Planned) error {
 		return err
 	}
 	p.Document.WriteMermaid(f)
+	return f.Close()
+}
+
+// writeEstate draws every planned stack (those planned only to feed a reference too) in
+// one diagram.
+func writeEstate(dir string, planned []*Planned) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var docs []*plan.Document
+	for _, p := range planned {
+		docs = append(docs, p.Document)
+	}
+	f, err := os.Create(filepath.Join(dir, "estate.mmd"))
+	if err != nil {
+		return err
+	}
+	plan.WriteEstateMermaid(f, docs)
 	return f.Close()
 }

@@ -2,6 +2,8 @@ package plan
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,4 +59,33 @@ func TestDiagramShowsTheVpnToTheOnPremiseNetwork(t *testing.T) {
 	assert.Contains(t, mmd, "n_gc_mgmt_vpc_directory -->|on-premise (BGP)| n_vgw_1")
 	assert.Contains(t, mmd, "n_vgw_1 -->|IPsec IKEv2, 2 tunnels| n_cgw_1")
 	assert.Contains(t, mmd, "n_cgw_1 -->|data centre| onprem")
+}
+
+// The estate diagram joins the mgmt VPC a workload stack reads through its reference to
+// the mgmt VPC the mgmt stack declares, so the peering reaches the real box.
+func TestEstateDiagramJoinsTheWorkloadPeeringsToTheMgmtVpc(t *testing.T) {
+	mgmt := inventory.NewStack("giftcard-platform", "mgmt", []*inventory.Resource{
+		res("urn:mv", "aws:ec2/vpc:Vpc", "gc-mgmt-vpc", "vpc-mgmt", map[string]any{"cidrBlock": "10.10.0.0/20"}),
+		res("urn:ms", "aws:ec2/subnet:Subnet", "directory-a", "subnet-m1", map[string]any{"vpcId": "vpc-mgmt", "cidrBlock": "10.10.4.0/25", "tags": map[string]any{"tier": "directory"}}),
+	}, nil)
+	var workloads []*Document
+	for i, env := range []string{"uat", "prod"} {
+		vpc, pcx := "vpc-"+env, fmt.Sprintf("pcx-%d", i)
+		s := inventory.NewStack("giftcard-platform", env, []*inventory.Resource{
+			res("urn:v"+env, "aws:ec2/vpc:Vpc", "gc-"+env+"-vpc", vpc, map[string]any{"cidrBlock": "10.20.0.0/20"}),
+			res("urn:p"+env, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "gc-"+env+"-peering-mgmt", pcx, map[string]any{"vpcId": vpc, "peerVpcId": "vpc-mgmt"}),
+			res("urn:r"+env, "aws:ec2/route:Route", "mgmt-directory-a-to-"+env, "r-"+env, map[string]any{"routeTableId": "rtb-mgmt-1", "destinationCidrBlock": "10.20.0.0/20", "vpcPeeringConnectionId": pcx}),
+		}, map[string]any{"mgmtVpcId": "vpc-mgmt", "mgmtVpcCidr": "10.10.0.0/20"})
+		workloads = append(workloads, NewDocument(s, nil, controls.Catalogue))
+	}
+	var out bytes.Buffer
+	WriteEstateMermaid(&out, append([]*Document{NewDocument(mgmt, nil, controls.Catalogue)}, workloads...))
+	mmd := out.String()
+	for _, vpc := range []string{"gc-mgmt-vpc", "gc-uat-vpc", "gc-prod-vpc"} {
+		assert.Contains(t, mmd, `subgraph n_`+strings.ReplaceAll(vpc, "-", "_")+`["VPC `+vpc, vpc)
+	}
+	assert.Contains(t, mmd, "n_pcx_0 -->|accepted, remote DNS on| n_gc_mgmt_vpc")
+	assert.Contains(t, mmd, "n_pcx_1 -->|accepted, remote DNS on| n_gc_mgmt_vpc")
+	assert.Contains(t, mmd, "n_gc_mgmt_vpc -->|10.20.0.0/20, 1 route tables| n_pcx_0")
+	assert.NotContains(t, mmd, "n_vpc_mgmt", "the stack-reference stand-in is replaced by the mgmt VPC")
 }

@@ -50,12 +50,14 @@ type Place struct {
 func Tier(vpc Role, name string) Place { return Place{Kind: TierPlace, VPC: vpc, Tier: name} }
 
 var (
-	Internet      = Place{Kind: InternetAny}
-	OnPremise     = Place{Kind: OnPremNet}
-	OnPremiseDCs  = Place{Kind: OnPremDCs}
-	anyIPv4       = netip.MustParsePrefix("0.0.0.0/0")
+	Internet     = Place{Kind: InternetAny}
+	OnPremise    = Place{Kind: OnPremNet}
+	OnPremiseDCs = Place{Kind: OnPremDCs}
+	anyIPv4      = netip.MustParsePrefix("0.0.0.0/0")
+	// ephemeral is the range return traffic comes back on. NAT gateways and NLBs use
+	// 1024-65535 (Windows clients 49152-65535, Linux 32768-60999), so the NACLs use AWS's
+	// recommended 1024-65535.
 	ephemeral     = PortRange{1024, 65535}
-	adminPorts    = []int{22, 3389}
 	maxRuleNumber = 32766
 )
 
@@ -98,10 +100,9 @@ func (r PortRange) contains(port int) bool { return r.From <= port && port <= r.
 // P is a single port.
 func P(port int) PortRange { return PortRange{port, port} }
 
-// Ephemeral is the range return traffic comes back on. NAT gateways and NLBs use
-// 1024-65535 (Windows clients 49152-65535, Linux 32768-60999), so the NACLs use AWS's
-// recommended 1024-65535.
-func Ephemeral() PortRange { return ephemeral }
+// AdminPorts are SSH and RDP, which no NACL may admit from anywhere (CIS AWS 5.2, FSBP
+// EC2.21); the derivation and the control read the same list.
+var AdminPorts = []int{22, 3389}
 
 // Flow is one allowed conversation: From opens connections to To on Ports. Via is a tier
 // the packets transit without being addressed to it by the client (the NAT gateways of
@@ -397,7 +398,7 @@ func guardAdminPorts(e entry) ([]entry, error) {
 		return []entry{e}, nil
 	}
 	var hit []int
-	for _, p := range adminPorts {
+	for _, p := range AdminPorts {
 		if e.ports.contains(p) {
 			hit = append(hit, p)
 		}

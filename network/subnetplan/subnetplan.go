@@ -152,11 +152,23 @@ const DomainControllerCount = 2
 // and the last address of a subnet, so it is free in any subnet of /28 or more.
 const DomainControllerHost = 10
 
+// ResolverEndpointHost is the host number of the Route 53 Resolver outbound endpoint's
+// address in each directory subnet. The endpoint is created long before the domain
+// controllers, and an address left to EC2 can be any free one, the DC's included: the DC
+// instance would then fail to launch on its fixed IP and the rule forward to the endpoint.
+const ResolverEndpointHost = 11
+
 // DomainControllerIP is the fixed address of the domain controller in a directory subnet.
-func DomainControllerIP(subnet netip.Prefix) netip.Addr {
+func DomainControllerIP(subnet netip.Prefix) netip.Addr { return host(subnet, DomainControllerHost) }
+
+// ResolverEndpointIP is the fixed address of the Resolver outbound endpoint in a directory
+// subnet.
+func ResolverEndpointIP(subnet netip.Prefix) netip.Addr { return host(subnet, ResolverEndpointHost) }
+
+func host(subnet netip.Prefix, number uint32) netip.Addr {
 	a := subnet.Masked().Addr().As4()
 	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
-	n += DomainControllerHost
+	n += number
 	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
 }
 

@@ -140,3 +140,35 @@ func TestDomainControllersNeedTwoDirectorySubnets(t *testing.T) {
 		t.Fatal("one directory subnet cannot hold two DCs")
 	}
 }
+
+func TestResolverEndpointAddressesAreFixedAndNeverADomainControllers(t *testing.T) {
+	plan, err := Carve(netip.MustParsePrefix("10.10.0.0/20"), MgmtTiers, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dcs, err := DomainControllerIPs(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range plan {
+		if s.Tier.Name != DirectoryTier {
+			continue
+		}
+		ip := ResolverEndpointIP(s.CIDR)
+		if !s.CIDR.Contains(ip) || ip == s.CIDR.Addr() || ip.Next() == s.CIDR.Addr() {
+			t.Errorf("resolver address %s is not a usable host of %s", ip, s.CIDR)
+		}
+		for _, dc := range dcs {
+			if ip == dc {
+				t.Errorf("the Resolver endpoint takes DC address %s in %s", dc, s.CIDR)
+			}
+		}
+		// Not one of AWS's reserved addresses (network, router, DNS, +3).
+		if ResolverEndpointHost < 4 {
+			t.Errorf("host %d is AWS-reserved", ResolverEndpointHost)
+		}
+	}
+	if got := ResolverEndpointIP(netip.MustParsePrefix("10.1.0.240/28")).String(); got != "10.1.0.251" {
+		t.Errorf("a /28: got %s", got)
+	}
+}
