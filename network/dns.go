@@ -202,16 +202,15 @@ func (d *Dns) mgmtZones(ctx *pulumi.Context, c *config.Config, v *Vpc, in pulumi
 			return nil, err
 		}
 	}
-	var dirSubnets []netip.Prefix
-	for _, s := range v.Plan {
-		if s.Tier.Name == subnetplan.DirectoryTier {
-			dirSubnets = append(dirSubnets, s.CIDR)
-		}
+	// Fixed addresses: one EC2 picked could be a domain controller's. The DCs' security
+	// group admits DNS from exactly these (security/portmatrix).
+	resolverIPs, err := subnetplan.ResolverEndpointIPs(v.Plan)
+	if err != nil {
+		return nil, err
 	}
-	// Fixed addresses: one EC2 picked could be a domain controller's.
 	ips := route53.ResolverEndpointIpAddressArray{}
-	for i, id := range directory[:2] {
-		ips = append(ips, route53.ResolverEndpointIpAddressArgs{SubnetId: id, Ip: pulumi.String(subnetplan.ResolverEndpointIP(dirSubnets[i]).String())})
+	for i, ip := range resolverIPs { // directory subnet IDs are in plan (AZ) order
+		ips = append(ips, route53.ResolverEndpointIpAddressArgs{SubnetId: directory[i], Ip: pulumi.String(ip.String())})
 	}
 	en := c.Name("resolver-outbound")
 	ep, err := route53.NewResolverEndpoint(ctx, en, &route53.ResolverEndpointArgs{

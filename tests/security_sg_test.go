@@ -126,7 +126,14 @@ func TestDomainControllerGroupsHaveExactlyTheADPorts(t *testing.T) {
 	for _, dc := range []string{"172.16.10.10/32", "172.16.10.11/32"} { // onPremDcIps
 		assert.ElementsMatch(t, ad, byPeer["dc-on-prem <- "+dc], "on-premise DC %s", dc)
 	}
-	assert.Len(t, byPeer, 7, "nothing else reaches a domain controller")
+	// DNS from the Resolver outbound endpoint, at the addresses the endpoint takes.
+	endpoint := s.OfType("aws:route53/resolverEndpoint:ResolverEndpoint")
+	require.Len(t, endpoint, 1)
+	for _, ipAddr := range inventory.List(endpoint[0].Inputs["ipAddresses"]) {
+		ip := inventory.StringMap(ipAddr)["ip"]
+		assert.ElementsMatch(t, ports(portmatrix.DNS, ""), byPeer["dc <- "+ip+"/32"], "DNS from the Resolver endpoint at %s", ip)
+	}
+	assert.Len(t, byPeer, 9, "nothing else reaches a domain controller")
 	assert.Contains(t, ad, rule{"udp", 123, 123, ""})
 	assert.Contains(t, ad, rule{"tcp", 3268, 3269, ""})
 	assert.Contains(t, ad, rule{"tcp", 49152, 65535, ""})

@@ -176,14 +176,29 @@ func host(subnet netip.Prefix, number uint32) netip.Addr {
 // Resolver rule forwards the AD domain to them and the DC instances take them. It fails
 // when the plan has fewer directory subnets than DomainControllerCount.
 func DomainControllerIPs(plan []Subnet) ([]netip.Addr, error) {
+	return fixedHosts(plan, DomainControllerHost, DomainControllerCount, "domain controllers")
+}
+
+// ResolverEndpointCount is how many addresses the Resolver outbound endpoint takes: one
+// in each of the first two directory subnets (Route 53 requires at least two).
+const ResolverEndpointCount = 2
+
+// ResolverEndpointIPs are the Resolver outbound endpoint's fixed addresses, in AZ order:
+// the endpoint takes them, and the domain controllers' security group admits DNS from them.
+func ResolverEndpointIPs(plan []Subnet) ([]netip.Addr, error) {
+	return fixedHosts(plan, ResolverEndpointHost, ResolverEndpointCount, "Resolver endpoint addresses")
+}
+
+// fixedHosts is host number n of each of the first count directory subnets.
+func fixedHosts(plan []Subnet, n uint32, count int, what string) ([]netip.Addr, error) {
 	var out []netip.Addr
 	for _, s := range plan {
-		if s.Tier.Name == DirectoryTier && len(out) < DomainControllerCount {
-			out = append(out, DomainControllerIP(s.CIDR))
+		if s.Tier.Name == DirectoryTier && len(out) < count {
+			out = append(out, host(s.CIDR, n))
 		}
 	}
-	if len(out) < DomainControllerCount {
-		return nil, fmt.Errorf("the plan has %d %s subnet(s); %d domain controllers need one each", len(out), DirectoryTier, DomainControllerCount)
+	if len(out) < count {
+		return nil, fmt.Errorf("the plan has %d %s subnet(s); %d %s need one each", len(out), DirectoryTier, count, what)
 	}
 	return out, nil
 }

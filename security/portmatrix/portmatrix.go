@@ -63,6 +63,7 @@ const (
 	AdminCidrs      Range = "admin"             // administrators' public egress ranges
 	DBAHosts        Range = "dba-hosts"         // DBA workstations and tooling
 	DirectorySubnet Range = "directory-subnets" // mgmt VPC directory tier (the DCs)
+	ResolverOut     Range = "resolver-endpoint" // the Route 53 Resolver outbound endpoint's fixed addresses
 	MgmtSubnets     Range = "mgmt-subnets"      // mgmt VPC mgmt tier (RD gateway, tools)
 	MemberSubnets   Range = "member-subnets"    // app and data subnets of uat and prod
 	WorkloadVpcs    Range = "workload-vpcs"     // the uat and prod VPCs
@@ -135,6 +136,7 @@ var (
 	FwAdmin = []Ports{tcp(443), tcp(22)}
 	// RDGatewayPorts are RD gateway over HTTPS and its UDP transport.
 	RDGatewayPorts = []Ports{tcp(443), udp(3391)}
+	DNS            = []Ports{udp(53), tcp(53)}
 	AllTraffic     = []Ports{{Protocol: All}}
 )
 
@@ -218,6 +220,9 @@ var Flows = []Flow{
 	{R(OnPremDCs), T(DCOnPrem), ADPorts, "replication from the on-premise domain controllers"},
 	{T(DCOnPrem), R(OnPremDCs), ADPorts, "replication to the on-premise domain controllers"},
 	{T(DC), T(DC), AllTraffic, "replication between the AWS domain controllers"},
+	// Every VPC resolves the AD domain through the Resolver rule, whose queries reach the
+	// DCs from the outbound endpoint's addresses.
+	{R(ResolverOut), T(DC), DNS, "AD domain queries forwarded by the Route 53 Resolver outbound endpoint"},
 	{T(MgmtHosts), R(FwMgmtSubnets), FwAdmin, "firewall administration in uat and prod"},
 	{T(MgmtHosts), R(WorkloadData), SQLPort, "DBA tooling to SQL Server in uat and prod"},
 	{T(RDGateway), R(World), HTTPS, "Windows Update, AWS APIs and SSM through NAT"},
@@ -372,6 +377,18 @@ type Addresses struct {
 	WorkloadVpcs []netip.Prefix
 }
 
+// hosts turns addresses into /32 ranges; a plan without them resolves to none.
+func hosts(ips []netip.Addr, err error) []netip.Prefix {
+	out := []netip.Prefix{}
+	if err != nil {
+		return out
+	}
+	for _, ip := range ips {
+		out = append(out, netip.PrefixFrom(ip, 32))
+	}
+	return out
+}
+
 // Ranges resolves every range of the table.
 func (a Addresses) Ranges() map[Range][]netip.Prefix {
 	tiers := func(plans [][]subnetplan.Subnet, names ...string) []netip.Prefix {
@@ -396,6 +413,7 @@ func (a Addresses) Ranges() map[Range][]netip.Prefix {
 		AdminCidrs:      append([]netip.Prefix{}, a.Admin...),
 		DBAHosts:        append([]netip.Prefix{}, a.DBA...),
 		DirectorySubnet: tiers(mgmt, "directory"),
+		ResolverOut:     hosts(subnetplan.ResolverEndpointIPs(a.Mgmt)),
 		MgmtSubnets:     tiers(mgmt, "mgmt"),
 		MemberSubnets:   tiers(a.Workloads, "app", "data"),
 		WorkloadVpcs:    append([]netip.Prefix{}, a.WorkloadVpcs...),

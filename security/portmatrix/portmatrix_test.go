@@ -108,7 +108,17 @@ func TestDomainControllersTakeADPortsFromMembersAndOnPremDCsOnly(t *testing.T) {
 	assert.ElementsMatch(t, ADPorts, bySource["dc-members <- workload-vpcs 10.20.0.0/20"])
 	assert.ElementsMatch(t, ADPorts, bySource["dc-members <- workload-vpcs 10.30.0.0/18"])
 	assert.ElementsMatch(t, ADPorts, bySource["dc-on-prem <- on-prem-dcs 172.16.10.0/28"])
-	assert.Len(t, bySource, 6, "no other source reaches a domain controller")
+	// The Resolver outbound endpoint forwards the AD domain's queries: DNS only, from its
+	// two fixed addresses in the mgmt VPC's first two directory subnets.
+	plan, err := subnetplan.Carve(netip.MustParsePrefix("10.10.0.0/20"), subnetplan.MgmtTiers, 2)
+	require.NoError(t, err)
+	endpoint, err := subnetplan.ResolverEndpointIPs(plan)
+	require.NoError(t, err)
+	require.Len(t, endpoint, 2)
+	for _, ip := range endpoint {
+		assert.ElementsMatch(t, DNS, bySource["dc <- resolver-endpoint "+ip.String()+"/32"], "DNS from the Resolver endpoint at %s", ip)
+	}
+	assert.Len(t, bySource, 8, "no other source reaches a domain controller")
 	assert.ElementsMatch(t, ADPorts, portsOf(of(rs, DCOnPrem, Egress)), "replication out to the on-premise DCs")
 	for _, want := range []Ports{{TCP, 53, 53}, {UDP, 53, 53}, {UDP, 123, 123}, {TCP, 135, 135}, {UDP, 138, 138}, {TCP, 389, 389},
 		{TCP, 445, 445}, {TCP, 464, 464}, {TCP, 636, 636}, {TCP, 3268, 3269}, {TCP, 5985, 5985}, {TCP, 9389, 9389}, {TCP, 49152, 65535}, {UDP, 49152, 65535}} {
