@@ -1,6 +1,7 @@
 package controls
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,8 +77,16 @@ func TestCatalogueEntriesAreComplete(t *testing.T) {
 		assert.NotEmpty(t, c.Frameworks, c.ID)
 		assert.Contains(t, []Severity{Low, Medium, High, Critical}, c.Severity, c.ID)
 		assert.NotNil(t, c.Rule, c.ID)
+		for _, f := range c.Frameworks {
+			assert.Regexp(t, frameworkRef, f, "%s: framework references follow one form, so auditors can filter on them", c.ID)
+		}
 	}
 }
+
+// frameworkRef is the form of a framework reference: a clause of CIS AWS Foundations
+// v4.0, AWS FSBP, ISO 27001:2022 Annex A, the Well-Architected Framework, PCI DSS, or a
+// named RBI or CERT-In instrument.
+var frameworkRef = regexp.MustCompile(`^(CIS-AWS-4\.0 \d+(\.\d+)+|FSBP [A-Za-z0-9]+\.\d+|ISO27001-2022 A\.\d+\.\d+|AWS-WAF [A-Z]{3}\d{2}-BP\d{2}|PCI-DSS \d+(\.\d+)*|(RBI|CERT-In) .+)$`)
 
 func TestBlockingOnlyHighAndCriticalFailures(t *testing.T) {
 	results := []Result{

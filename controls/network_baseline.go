@@ -42,7 +42,7 @@ var flowLogsOnEveryVpc = Control{
 	ID:         "GC-NET-3",
 	Title:      "Every VPC has a flow log of all traffic to a KMS-encrypted log group kept at least 180 days",
 	Severity:   High,
-	Frameworks: []string{"CIS AWS 3.7", "FSBP EC2.6", "CERT-In Directions 2022 (logs 180 days)"},
+	Frameworks: []string{"CIS-AWS-4.0 3.7", "FSBP EC2.6", "CERT-In Directions 2022 (logs 180 days)"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		vpcs := s.OfType(TypeVpc)
 		var failures []Failure
@@ -122,7 +122,7 @@ var defaultsStripped = Control{
 	ID:         "GC-NET-4",
 	Title:      "The default security group and default NACL of every VPC are adopted with no rules, and no subnet is left on the default NACL",
 	Severity:   High,
-	Frameworks: []string{"CIS AWS 5.5", "FSBP EC2.2"},
+	Frameworks: []string{"CIS-AWS-4.0 5.5", "FSBP EC2.2"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		vpcs := s.OfType(TypeVpc)
 		var failures []Failure
@@ -208,7 +208,7 @@ var noNaclAdminPortsFromAnywhere = Control{
 	ID:         "GC-NET-5",
 	Title:      "No NACL admits SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0",
 	Severity:   High,
-	Frameworks: []string{"CIS AWS 5.2", "FSBP EC2.21"},
+	Frameworks: []string{"CIS-AWS-4.0 5.2", "FSBP EC2.21"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		applicable := false
 		var failures []Failure
@@ -277,7 +277,7 @@ var peeringOnlyWithMgmt = Control{
 	ID:         "GC-NET-6",
 	Title:      "VPC peering only between a workload VPC (uat, prod) and mgmt, in-account and in-region, with routes for exactly the peer's range",
 	Severity:   High,
-	Frameworks: []string{"CIS AWS 5.6", "ISO27001-2022 A.8.22"},
+	Frameworks: []string{"CIS-AWS-4.0 5.6", "ISO27001-2022 A.8.22"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		peerings := s.OfType(TypePeering)
 		var failures []Failure

@@ -187,7 +187,7 @@ func principals(st map[string]any) []string {
 
 var kmsRotation = Control{
 	ID: "GC-KMS-1", Title: "Every customer-managed symmetric KMS key rotates", Severity: High,
-	Frameworks: []string{"CIS-AWS 3.6", "ISO27001-2022 A.8.24"},
+	Frameworks: []string{"CIS-AWS-4.0 3.6", "ISO27001-2022 A.8.24"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		keys := s.OfType(TypeKmsKey)
 		var failures []Failure
@@ -221,7 +221,7 @@ var kmsProtected = Control{
 
 var kmsPolicies = Control{
 	ID: "GC-KMS-3", Title: "Key policies grant the account root, no unconditioned wildcard principal and no unconditioned service", Severity: High,
-	Frameworks: []string{"FSBP KMS.5", "CIS-AWS 3.5"},
+	Frameworks: []string{"FSBP KMS.5", "CIS-AWS-4.0 3.5"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		keys := s.OfType(TypeKmsKey)
 		var failures []Failure
@@ -268,7 +268,7 @@ func trailCheck(msg string, ok func(r *inventory.Resource) bool) func(*inventory
 
 var trailMultiRegion = Control{
 	ID: "GC-LOG-1", Title: "CloudTrail records every region, global services included, and is logging", Severity: High,
-	Frameworks: []string{"CIS-AWS 3.1", "FSBP CloudTrail.1"},
+	Frameworks: []string{"CIS-AWS-4.0 3.1", "FSBP CloudTrail.1"},
 	Rule: accountRule(TypeTrail, "CloudTrail trail", trailCheck("not a logging multi-region trail with global service events",
 		func(r *inventory.Resource) bool {
 			return inventory.Bool(r, "isMultiRegionTrail") && !isFalse(r, "includeGlobalServiceEvents") && !isFalse(r, "enableLogging")
@@ -277,7 +277,7 @@ var trailMultiRegion = Control{
 
 var trailValidation = Control{
 	ID: "GC-LOG-2", Title: "CloudTrail log file validation is on", Severity: High,
-	Frameworks: []string{"CIS-AWS 3.2", "FSBP CloudTrail.4"},
+	Frameworks: []string{"CIS-AWS-4.0 3.2", "FSBP CloudTrail.4"},
 	Rule: accountRule(TypeTrail, "CloudTrail trail", trailCheck("log file validation is off", func(r *inventory.Resource) bool {
 		return inventory.Bool(r, "enableLogFileValidation")
 	})),
@@ -285,7 +285,7 @@ var trailValidation = Control{
 
 var trailKMS = Control{
 	ID: "GC-LOG-3", Title: "CloudTrail logs are encrypted with a customer-managed KMS key", Severity: High,
-	Frameworks: []string{"CIS-AWS 3.5", "FSBP CloudTrail.2"},
+	Frameworks: []string{"CIS-AWS-4.0 3.5", "FSBP CloudTrail.2"},
 	Rule: accountRule(TypeTrail, "CloudTrail trail", trailCheck("no KMS key", func(r *inventory.Resource) bool {
 		return inventory.String(r, "kmsKeyId") != ""
 	})),
@@ -293,7 +293,7 @@ var trailKMS = Control{
 
 var trailCloudWatch = Control{
 	ID: "GC-LOG-4", Title: "CloudTrail delivers to CloudWatch Logs", Severity: Medium,
-	Frameworks: []string{"FSBP CloudTrail.5", "CIS-AWS 4.x metric filters"},
+	Frameworks: []string{"FSBP CloudTrail.5"},
 	Rule: accountRule(TypeTrail, "CloudTrail trail", trailCheck("no CloudWatch Logs group and role", func(r *inventory.Resource) bool {
 		return inventory.String(r, "cloudWatchLogsGroupArn") != "" && inventory.String(r, "cloudWatchLogsRoleArn") != ""
 	})),
@@ -301,7 +301,7 @@ var trailCloudWatch = Control{
 
 var configOn = Control{
 	ID: "GC-LOG-5", Title: "AWS Config records all supported resources (global ones here), delivers to a bucket it accepts, and is on", Severity: High,
-	Frameworks: []string{"CIS-AWS 3.3", "FSBP Config.1"},
+	Frameworks: []string{"CIS-AWS-4.0 3.3", "FSBP Config.1"},
 	Rule: accountRule(TypeRecorder, "AWS Config recorder", func(s *inventory.Stack, r *inventory.Resource) []string {
 		var out []string
 		rg, _ := r.Inputs["recordingGroup"].(map[string]any)
@@ -361,7 +361,7 @@ var guardDutyOn = Control{
 
 var ebsDefault = Control{
 	ID: "GC-EBS-1", Title: "EBS encryption by default is on, with the estate's key", Severity: High,
-	Frameworks: []string{"CIS-AWS 5.1.1", "FSBP EC2.7"},
+	Frameworks: []string{"CIS-AWS-4.0 5.1.1", "FSBP EC2.7"},
 	Rule: accountRule(TypeEbsEncryption, "EBS encryption by default", func(s *inventory.Stack, r *inventory.Resource) []string {
 		var out []string
 		if !inventory.Bool(r, "enabled") {
@@ -415,7 +415,7 @@ func perBucket(s *inventory.Stack, check func(name string, b *inventory.Resource
 
 var s3PublicAccess = Control{
 	ID: "GC-S3-1", Title: "S3 public access is blocked for the account and every bucket", Severity: Critical,
-	Frameworks: []string{"CIS-AWS 2.1.4", "FSBP S3.1", "FSBP S3.8"},
+	Frameworks: []string{"CIS-AWS-4.0 2.1.4", "FSBP S3.1", "FSBP S3.8"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		scope, buckets, pabs := accountScope(s), s.OfType(TypeBucket), s.OfType(TypeAccountPAB)
 		var failures []Failure
@@ -454,7 +454,7 @@ func deniesInsecureTransport(doc any) bool {
 
 var s3TLSOnly = Control{
 	ID: "GC-S3-2", Title: "Every bucket policy denies requests without TLS", Severity: High,
-	Frameworks: []string{"CIS-AWS 2.1.1", "FSBP S3.5"},
+	Frameworks: []string{"CIS-AWS-4.0 2.1.1", "FSBP S3.5"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		policies := bucketConfigs(s, TypeBucketPolicy)
 		failures := perBucket(s, func(name string, b *inventory.Resource) string {
@@ -491,7 +491,7 @@ var s3Versioning = Control{
 
 var s3Logging = Control{
 	ID: "GC-S3-4", Title: "Every bucket has server access logging, except the access-log bucket itself", Severity: Medium,
-	Frameworks: []string{"FSBP S3.9", "CIS-AWS 3.4"},
+	Frameworks: []string{"FSBP S3.9", "CIS-AWS-4.0 3.4"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		logging := bucketConfigs(s, TypeBucketLogging)
 		targets := map[string]bool{}
@@ -510,7 +510,7 @@ var s3Logging = Control{
 
 var passwordPolicy = Control{
 	ID: "GC-IAM-1", Title: "Password policy: 14+ characters, all classes, 24 remembered, 90-day maximum age", Severity: High,
-	Frameworks: []string{"CIS-AWS 1.8", "CIS-AWS 1.9", "FSBP IAM.7"},
+	Frameworks: []string{"CIS-AWS-4.0 1.8", "CIS-AWS-4.0 1.9", "FSBP IAM.7"},
 	Rule: accountRule(TypePasswordPolicy, "account password policy", func(_ *inventory.Stack, r *inventory.Resource) []string {
 		var out []string
 		if num(r, "minimumPasswordLength") < 14 {
@@ -533,7 +533,7 @@ var passwordPolicy = Control{
 
 var noUserPolicies = Control{
 	ID: "GC-IAM-2", Title: "Users get permissions only through groups: no user policies, every user in a group", Severity: High,
-	Frameworks: []string{"CIS-AWS 1.15", "FSBP IAM.2"},
+	Frameworks: []string{"CIS-AWS-4.0 1.15", "FSBP IAM.2"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		users := s.OfType(TypeUser)
 		var failures []Failure
@@ -598,7 +598,7 @@ func policyDocuments(s *inventory.Stack) []struct {
 
 var noStarStar = Control{
 	ID: "GC-IAM-3", Title: "No policy the program writes allows every action on every resource", Severity: Critical,
-	Frameworks: []string{"CIS-AWS 1.16", "FSBP IAM.1"},
+	Frameworks: []string{"CIS-AWS-4.0 1.16", "FSBP IAM.1"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		docs := policyDocuments(s)
 		var failures []Failure
@@ -618,7 +618,7 @@ const SupportPolicy = "arn:aws:iam::aws:policy/AWSSupportAccess"
 
 var supportRole = Control{
 	ID: "GC-IAM-4", Title: "A support role with AWSSupportAccess exists", Severity: Medium,
-	Frameworks: []string{"CIS-AWS 1.17"},
+	Frameworks: []string{"CIS-AWS-4.0 1.17"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		if !accountScope(s) {
 			return false, nil
@@ -638,7 +638,7 @@ var supportRole = Control{
 
 var accessAnalyzer = Control{
 	ID: "GC-IAM-5", Title: "IAM Access Analyzer is on", Severity: Medium,
-	Frameworks: []string{"CIS-AWS 1.20"},
+	Frameworks: []string{"CIS-AWS-4.0 1.20"},
 	Rule: accountRule(TypeAnalyzer, "IAM Access Analyzer", func(_ *inventory.Stack, r *inventory.Resource) []string {
 		if t := inventory.String(r, "type"); t != "" && t != "ACCOUNT" && t != "ORGANIZATION" {
 			return []string{"analyzer of type " + t + " does not analyse external access"}
@@ -663,7 +663,7 @@ func enforcesMFA(doc any) bool {
 
 var groupsEnforceMFA = Control{
 	ID: "GC-IAM-6", Title: "Every human group enforces MFA", Severity: High,
-	Frameworks: []string{"CIS-AWS 1.10", "FSBP IAM.5", "RBI Cyber Resilience 2024 (MFA)"},
+	Frameworks: []string{"CIS-AWS-4.0 1.10", "FSBP IAM.5", "RBI Cyber Resilience 2024 (MFA)"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		groups := s.OfType(TypeGroup)
 		mfaPolicies := map[string]bool{} // policy names
@@ -696,7 +696,7 @@ var groupsEnforceMFA = Control{
 
 var noCredentialsInCode = Control{
 	ID: "GC-IAM-7", Title: "No access keys or console passwords are created by the program", Severity: High,
-	Frameworks: []string{"CIS-AWS 1.11", "FSBP IAM.3"},
+	Frameworks: []string{"CIS-AWS-4.0 1.11", "FSBP IAM.3"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		var failures []Failure
 		for _, typ := range []string{TypeAccessKey, TypeLoginProfile} {
@@ -793,7 +793,7 @@ func (r sgRule) ports() string {
 
 var noWorldAdminPorts = Control{
 	ID: "GC-SG-1", Title: "No security group admits the internet to an admin or database port", Severity: Critical,
-	Frameworks: []string{"CIS-AWS 5.3", "CIS-AWS 5.4", "FSBP EC2.19", "CIS-AWS 5.1.2"},
+	Frameworks: []string{"CIS-AWS-4.0 5.3", "CIS-AWS-4.0 5.4", "FSBP EC2.19", "CIS-AWS-4.0 5.1.2"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		rules := sgRules(s)
 		var failures []Failure
@@ -828,7 +828,7 @@ var rulesDescribed = Control{
 
 var worldOnlyToUntrust = Control{
 	ID: "GC-SG-3", Title: "Only the firewall untrust tier admits the internet, and only on TCP listener ports", Severity: High,
-	Frameworks: []string{"FSBP EC2.18", "CIS-AWS 5.3"},
+	Frameworks: []string{"FSBP EC2.18", "CIS-AWS-4.0 5.3"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		rules := sgRules(s)
 		var failures []Failure
@@ -854,7 +854,7 @@ var worldOnlyToUntrust = Control{
 
 var egressRestricted = Control{
 	ID: "GC-SG-4", Title: "No security group lets all traffic out to the internet", Severity: Medium,
-	Frameworks: []string{"ISO27001-2022 A.8.22", "CIS-AWS 5.x (least access)"},
+	Frameworks: []string{"ISO27001-2022 A.8.22"},
 	Rule: func(s *inventory.Stack) (bool, []Failure) {
 		rules := sgRules(s)
 		var failures []Failure
@@ -969,7 +969,7 @@ const TypeStandardsSubscription = "aws:securityhub/standardsSubscription:Standar
 
 var securityHubStandards = Control{
 	ID: "GC-LOG-7", Title: "Security Hub is on with the CIS and AWS Foundational standards", Severity: Medium,
-	Frameworks: []string{"CIS-AWS 4.16"},
+	Frameworks: []string{"CIS-AWS-4.0 4.16"},
 	Rule: accountRule(TypeSecurityHub, "Security Hub account", func(s *inventory.Stack, _ *inventory.Resource) []string {
 		var out []string
 		for _, want := range []string{"cis-aws-foundations-benchmark", "aws-foundational-security-best-practices"} {
