@@ -1,7 +1,10 @@
 package controls
 
 import (
+	"fmt"
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -100,4 +103,14 @@ func TestBlockingOnlyHighAndCriticalFailures(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	assert.Equal(t, []string{"a", "d"}, ids)
+}
+
+// The README's control table lists every control of the catalogue with its severity.
+func TestReadmeListsEveryControl(t *testing.T) {
+	raw, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	for _, c := range Catalogue {
+		row := fmt.Sprintf("| `%s` | %s |", c.ID, c.Severity)
+		assert.True(t, strings.Contains(string(raw), row), "README's control table has no row starting %q", row)
+	}
 }
