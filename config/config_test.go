@@ -50,6 +50,15 @@ func validSecurity() map[string]string {
 	}
 }
 
+// validMgmt is valid() for the mgmt stack, which reads no stack reference.
+func validMgmt() map[string]string {
+	values := valid()
+	values[FullKey("environment")] = "mgmt"
+	values[FullKey("mgmtStackName")] = ""
+	values[FullKey("appMinInstances")] = "1"
+	return values
+}
+
 func load(t *testing.T, stack string, values map[string]string) (*Config, error) {
 	t.Helper()
 	return Load(stack, func(k string) (string, bool) { v, ok := values[k]; return v, ok })
@@ -243,10 +252,7 @@ func TestStackNamedAfterRoleWithSuffix(t *testing.T) {
 }
 
 func TestMgmtNeedsNoStackReference(t *testing.T) {
-	values := valid()
-	values[FullKey("environment")] = "mgmt"
-	values[FullKey("mgmtStackName")] = ""
-	values[FullKey("appMinInstances")] = "1"
+	values := validMgmt()
 	delete(values, FullKey("tlsCertificate")) // mgmt serves no IIS site
 	c, err := load(t, "mgmt", values)
 	require.NoError(t, err)
@@ -317,10 +323,7 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 }
 
 func TestSecretsNeverAppearInErrors(t *testing.T) {
-	values := valid()
-	values[FullKey("environment")] = "mgmt"
-	values[FullKey("mgmtStackName")] = ""
-	values[FullKey("appMinInstances")] = "1"
+	values := validMgmt()
 	values[FullKey("vpnTunnel1PreSharedKey")] = "sh0rt-secret"
 	values[FullKey("vpnTunnel2PreSharedKey")] = "sh0rt-secret"
 	_, err := load(t, "mgmt", values)
@@ -343,10 +346,7 @@ func TestWorkloadStacksNeedNoTunnelKeys(t *testing.T) {
 }
 
 func TestDocumentationVpnPeerWarnsInMgmt(t *testing.T) {
-	values := valid()
-	values[FullKey("environment")] = "mgmt"
-	values[FullKey("mgmtStackName")] = ""
-	values[FullKey("appMinInstances")] = "1"
+	values := validMgmt()
 	values[FullKey("onPremVpnPeerIp")] = "203.0.113.10"
 	c, err := load(t, "mgmt", values)
 	require.NoError(t, err)
@@ -355,10 +355,7 @@ func TestDocumentationVpnPeerWarnsInMgmt(t *testing.T) {
 }
 
 func TestPlainTunnelKeyIsRefused(t *testing.T) {
-	values := valid()
-	values[FullKey("environment")] = "mgmt"
-	values[FullKey("mgmtStackName")] = ""
-	values[FullKey("appMinInstances")] = "1"
+	values := validMgmt()
 	c, err := load(t, "mgmt", values)
 	require.NoError(t, err)
 	secure := map[string]bool{FullKey("vpnTunnel1PreSharedKey"): true, FullKey("tlsCertificate"): true}

@@ -153,23 +153,6 @@ func statements(doc any) []map[string]any {
 	return nil
 }
 
-// strs reads a policy element that is a string or a list of strings.
-func strs(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 // principals lists a statement's principals ("*" for the wildcard).
 func principals(st map[string]any) []string {
 	switch p := st["Principal"].(type) {
@@ -178,7 +161,7 @@ func principals(st map[string]any) []string {
 	case map[string]any:
 		var out []string
 		for _, k := range inventory.SortedKeys(p) {
-			out = append(out, strs(p[k])...)
+			out = append(out, inventory.Strings(p[k])...)
 		}
 		return out
 	}
@@ -604,7 +587,7 @@ var noStarStar = Control{
 		var failures []Failure
 		for _, d := range docs {
 			for _, st := range statements(d.doc) {
-				if st["Effect"] == "Allow" && slices.Contains(strs(st["Action"]), "*") && slices.Contains(strs(st["Resource"]), "*") {
+				if st["Effect"] == "Allow" && slices.Contains(inventory.Strings(st["Action"]), "*") && slices.Contains(inventory.Strings(st["Resource"]), "*") {
 					failures = append(failures, fail(d.r, fmt.Sprintf("statement %v allows \"*:*\"", st["Sid"])))
 				}
 			}

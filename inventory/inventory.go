@@ -206,6 +206,24 @@ func List(v any) []any {
 	return l
 }
 
+// Strings reads a value that is a string or a list of strings, as policy elements
+// (Action, Resource, principals) are; other elements are dropped.
+func Strings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
 // SortedKeys returns a map's keys in order, for deterministic output.
 func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -46,7 +46,7 @@ func TestTLSCertificateIsASecretOnlyTheAppRoleReads(t *testing.T) {
 		// back with GetSecretValue (a deny on it fails the first certificate rotation)
 		deployer := "arn:aws:iam::" + acct + ":role/platform-deployer"
 		assert.Equal(t, []string{app, deployer, "arn:aws:iam::" + acct + ":role/*/platform-deployer"},
-			list(sts[0].Condition["ArnNotLike"]["aws:PrincipalArn"]))
+			inventory.Strings(sts[0].Condition["ArnNotLike"]["aws:PrincipalArn"]))
 		assert.Len(t, sts[0].Condition, 1, "the deny names no one else")
 		// the app role's own-secrets grant covers the name; no other tier's does
 		appPolicy := inventory.String(s.Named("gc-"+env+"-app", controls.TypeRolePolicy), "policy")
@@ -204,8 +204,8 @@ func allows(sts []statement, action, res string) bool {
 		if st.Effect != "Allow" {
 			continue
 		}
-		if slices.ContainsFunc(list(st.Action), func(a string) bool { return wildcard(a, action) }) &&
-			slices.ContainsFunc(list(st.Resource), func(r string) bool { return wildcard(r, res) }) {
+		if slices.ContainsFunc(inventory.Strings(st.Action), func(a string) bool { return wildcard(a, action) }) &&
+			slices.ContainsFunc(inventory.Strings(st.Resource), func(r string) bool { return wildcard(r, res) }) {
 			return true
 		}
 	}

@@ -35,7 +35,7 @@ func TestGroupsHaveTheirManagedPoliciesAndTheMFAPolicy(t *testing.T) {
 	for _, st := range policyOf(t, mfa, "policy") {
 		if st.Effect == "Deny" && st.Condition["BoolIfExists"]["aws:MultiFactorAuthPresent"] == "false" {
 			deny = true
-			assert.Contains(t, list(st.NotAction), "iam:EnableMFADevice", "users must be able to set MFA up")
+			assert.Contains(t, inventory.Strings(st.NotAction), "iam:EnableMFADevice", "users must be able to set MFA up")
 		}
 	}
 	assert.True(t, deny)
@@ -63,7 +63,7 @@ func TestGroupsHaveTheirManagedPoliciesAndTheMFAPolicy(t *testing.T) {
 		// a key policy edited by the administrator, or a grant, could allow it: the deny holds
 		denied := false
 		for _, st := range sts {
-			if st.Effect == "Deny" && slices.ContainsFunc(list(st.Action), func(a string) bool { return wildcard(a, use) }) && slices.Contains(list(st.Resource), "*") {
+			if st.Effect == "Deny" && slices.ContainsFunc(inventory.Strings(st.Action), func(a string) bool { return wildcard(a, use) }) && slices.Contains(inventory.Strings(st.Resource), "*") {
 				denied = true
 			}
 		}
@@ -87,7 +87,7 @@ func TestAUserWithoutMFACanSetItUp(t *testing.T) {
 	for _, st := range policyOf(t, s.Named("gc-mgmt-mfa-required", controls.TypeIAMPolicy), "policy") {
 		// IAM substitutes the policy variable with the signed-in user's name
 		var res []any
-		for _, r := range list(st.Resource) {
+		for _, r := range inventory.Strings(st.Resource) {
 			res = append(res, strings.ReplaceAll(r, "${aws:username}", name))
 		}
 		st.Resource = res
@@ -105,13 +105,13 @@ func TestAUserWithoutMFACanSetItUp(t *testing.T) {
 		assert.True(t, allows(sts, action, res), "%s on %s", action, res)
 		for _, st := range sts {
 			if st.Effect == "Deny" {
-				assert.Contains(t, list(st.NotAction), action, "denied without MFA")
+				assert.Contains(t, inventory.Strings(st.NotAction), action, "denied without MFA")
 			}
 		}
 	}
 	assert.False(t, allows(sts, "iam:EnableMFADevice", "arn:aws:iam::"+acct+":user"+security.HumanPath+"vikram"), "only one's own user")
 	for _, st := range sts {
-		if st.Effect == "Allow" && slices.Contains(list(st.Action), "iam:DeactivateMFADevice") {
+		if st.Effect == "Allow" && slices.Contains(inventory.Strings(st.Action), "iam:DeactivateMFADevice") {
 			assert.Equal(t, "true", st.Condition["Bool"]["aws:MultiFactorAuthPresent"], "deactivating MFA needs MFA")
 		}
 	}
@@ -200,7 +200,7 @@ func TestInstanceRolesPerTierWithOnlyTheirOwnSecretsParametersAndBuckets(t *test
 			pol := s.Named(name, controls.TypeRolePolicy)
 			require.NotNil(t, pol, name)
 			for _, st := range policyOf(t, pol, "policy") {
-				for _, res := range list(st.Resource) {
+				for _, res := range inventory.Strings(st.Resource) {
 					assert.NotEqual(t, "*", res, "%s %s", name, st.Sid)
 					switch {
 					case strings.Contains(res, ":secret:"):

@@ -40,20 +40,6 @@ func policyOf(t *testing.T, r *inventory.Resource, key string) []statement {
 	return doc.Statement
 }
 
-func list(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			out = append(out, e.(string))
-		}
-		return out
-	}
-	return nil
-}
-
 // servicePrincipals lists a policy's Allow principals, services and roles, sorted.
 func allowedPrincipals(sts []statement) []string {
 	seen := map[string]bool{}
@@ -63,7 +49,7 @@ func allowedPrincipals(sts []statement) []string {
 		}
 		if m, ok := st.Principal.(map[string]any); ok {
 			for _, k := range []string{"Service", "AWS"} {
-				for _, p := range list(m[k]) {
+				for _, p := range inventory.Strings(m[k]) {
 					seen[p] = true
 				}
 			}
@@ -163,7 +149,7 @@ func TestLogsKeyConditionsScopeLogsAndTheTrail(t *testing.T) {
 	assert.Equal(t, "arn:aws:cloudtrail:ap-south-1:"+acct+":trail/gc-mgmt-trail", trail.Condition["StringEquals"]["aws:SourceArn"])
 	assert.Equal(t, "arn:aws:cloudtrail:*:"+acct+":trail/*", trail.Condition["StringLike"]["kms:EncryptionContext:aws:cloudtrail:arn"])
 	// with the archive's S3 Bucket Key, CloudTrail needs Decrypt to create the trail
-	assert.ElementsMatch(t, []string{"kms:GenerateDataKey*", "kms:Decrypt"}, list(trail.Action))
+	assert.ElementsMatch(t, []string{"kms:GenerateDataKey*", "kms:Decrypt"}, inventory.Strings(trail.Action))
 	sse := bucketPart(t, stackOf(t, "mgmt"), "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "gc-log-archive-"+acct+"-ap-south-1")
 	assert.Contains(t, fmt.Sprint(sse.Inputs["rules"]), "bucketKeyEnabled:true", "the reason for Decrypt")
 	// the trail named in the key policy is the trail declared
@@ -179,10 +165,10 @@ func TestEbsKeyLetsAutoScalingUseAndGrant(t *testing.T) {
 	var use, grant bool
 	for _, st := range policyOf(t, k, "policy") {
 		m, _ := st.Principal.(map[string]any)
-		if !strings.HasSuffix(list(m["AWS"])[0], "AWSServiceRoleForAutoScaling") {
+		if !strings.HasSuffix(inventory.Strings(m["AWS"])[0], "AWSServiceRoleForAutoScaling") {
 			continue
 		}
-		actions := list(st.Action)
+		actions := inventory.Strings(st.Action)
 		if slices.Contains(actions, "kms:GenerateDataKey*") && slices.Contains(actions, "kms:Decrypt") {
 			use = true
 		}
