@@ -228,7 +228,7 @@ var kmsPolicies = Control{
 				// A service acts for every account: unconditioned, any account's trail,
 				// log group or topic could have it use this key (the confused deputy).
 				svc, _ := st["Principal"].(map[string]any)
-				if allow && svc["Service"] != nil && st["Condition"] == nil {
+				if allow && svc["Service"] != nil && st["Condition"] == nil && !contextFree(inventory.Strings(svc["Service"]), inventory.Strings(st["Action"])) {
 					failures = append(failures, fail(k, fmt.Sprintf("statement %v grants %v without a source-account, source-ARN or encryption-context condition", st["Sid"], svc["Service"])))
 				}
 			}
@@ -238,6 +238,31 @@ var kmsPolicies = Control{
 		}
 		return len(keys) > 0, failures
 	},
+}
+
+// ContextFreeServices are the service principals whose KMS requests carry no source
+// account, source ARN or encryption context to condition on, and the only key actions
+// they may then have: EventBridge publishing to an encrypted SNS topic (the topic's own
+// policy limits the publishers).
+var ContextFreeServices = map[string][]string{
+	"events.amazonaws.com": {"kms:Decrypt", "kms:GenerateDataKey*"},
+}
+
+// contextFree is true when every service is context-free and every action is one it may
+// have unconditioned.
+func contextFree(services, actions []string) bool {
+	for _, svc := range services {
+		allowed, ok := ContextFreeServices[svc]
+		if !ok {
+			return false
+		}
+		for _, a := range actions {
+			if !slices.Contains(allowed, a) {
+				return false
+			}
+		}
+	}
+	return len(services) > 0
 }
 
 func trailCheck(msg string, ok func(r *inventory.Resource) bool) func(*inventory.Stack, *inventory.Resource) []string {

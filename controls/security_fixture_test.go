@@ -128,7 +128,14 @@ func init() {
 		breakage{"public key", set("key-ebs", "policy", policyJSON(rootStatement, map[string]any{"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})), "key-ebs"},
 		breakage{"default key policy", func(f *fixture) { delete(f.named("key-ebs").Inputs, "policy") }, "key-ebs"},
 		breakage{"service without a condition", set("key-logs", "policy", policyJSON(rootStatement,
-			map[string]any{"Sid": "Logs", "Effect": "Allow", "Principal": map[string]any{"Service": "logs.ap-south-1.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"})), "key-logs"})
+			map[string]any{"Sid": "Logs", "Effect": "Allow", "Principal": map[string]any{"Service": "logs.ap-south-1.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"})), "key-logs"},
+		// EventBridge may publish to encrypted topics unconditioned (its KMS requests carry no
+		// source to condition on), but only with the publishing actions.
+		breakage{"EventBridge with more than publishing", set("key-logs", "policy", policyJSON(rootStatement,
+			map[string]any{"Sid": "Events", "Effect": "Allow", "Principal": map[string]any{"Service": "events.amazonaws.com"}, "Action": "kms:*", "Resource": "*"})), "key-logs"},
+		breakage{"EventBridge beside a service that sends a source", set("key-logs", "policy", policyJSON(rootStatement,
+			map[string]any{"Sid": "Publishers", "Effect": "Allow", "Principal": map[string]any{"Service": []any{"events.amazonaws.com", "cloudwatch.amazonaws.com"}},
+				"Action": []any{"kms:Decrypt", "kms:GenerateDataKey*"}, "Resource": "*"})), "key-logs"})
 	add("GC-LOG-1",
 		breakage{"single-region trail", set("trail", "isMultiRegionTrail", false), "trail"},
 		breakage{"trail stopped", set("trail", "enableLogging", false), "trail"},

@@ -122,9 +122,16 @@ func KeyPolicy(a Account, purpose, trailName string) string {
 			Sid: "SNSOfThisAccount", Effect: "Allow", Principal: Service("sns.amazonaws.com"),
 			Action: []string{"kms:Decrypt", "kms:GenerateDataKey*"}, Resource: "*", Condition: sourceAccount,
 		}, Statement{
-			// Alarms and EventBridge rules (GuardDuty findings) publish to the encrypted topics.
-			Sid: "PublishersOfThisAccount", Effect: "Allow", Principal: Service("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+			// CloudWatch alarms publish to the encrypted topics.
+			Sid: "AlarmsOfThisAccount", Effect: "Allow", Principal: Service("cloudwatch.amazonaws.com"),
 			Action: []string{"kms:Decrypt", "kms:GenerateDataKey*"}, Resource: "*", Condition: sourceAccount,
+		}, Statement{
+			// EventBridge rules (GuardDuty findings) publish too. EventBridge's KMS requests
+			// carry no aws:SourceAccount or aws:SourceArn, so a condition on them would drop
+			// every finding silently (AWS documents the grant unconditioned); the topics'
+			// own policies limit sns:Publish to this account's rules.
+			Sid: "EventBridgeRules", Effect: "Allow", Principal: Service("events.amazonaws.com"),
+			Action: []string{"kms:Decrypt", "kms:GenerateDataKey*"}, Resource: "*",
 		})
 	}
 	return Policy(st...)
