@@ -107,6 +107,8 @@ func TestEveryRuleNamesKeyValueAndExpectation(t *testing.T) {
 		{"end-of-life Windows", "prod", map[string]string{"windowsVersion": "2012-R2"}, "windowsVersion", "2012-R2", "allowEndOfLifeWindows"},
 		{"unknown Windows", "prod", map[string]string{"windowsVersion": "2003"}, "windowsVersion", "2003", "one of 2012-R2, 2016"},
 		{"empty owner", "prod", map[string]string{"owner": " "}, "owner", " ", "a non-empty tag value"},
+		{"owner with characters AWS tags refuse", "prod", map[string]string{"owner": "R&D (payments)"}, "owner", "R&D (payments)", "letters, digits, spaces and _ . : / = + - @"},
+		{"cost centre too long", "prod", map[string]string{"costCentre": strings.Repeat("C", 257)}, "costCentre", strings.Repeat("C", 257), "at most 256"},
 		{"unknown classification", "prod", map[string]string{"dataClassification": "secret"}, "dataClassification", "secret", "one of public, internal"},
 		{"bad stack reference", "prod", map[string]string{"mgmtStackName": "mgmt"}, "mgmtStackName", "mgmt", "<org>/<project>/<stack>"},
 		{"missing key", "prod", map[string]string{"owner": "\x00unset"}, "owner", "", "a value"},

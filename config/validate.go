@@ -81,6 +81,7 @@ var (
 	instanceTypeRE  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 	awsRegionRE     = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
 	azureRegionRE   = regexp.MustCompile(`^[a-z][a-z0-9]+$`)
+	tagValueRE      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$`)
 	stackRefRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
 	maxSQLReplicas  = 9 // availability replicas per AG (SQL Server 2019+ Enterprise)
 	maxAppInstances = 100
@@ -98,8 +99,12 @@ func (c *Config) Validate() error {
 	}
 
 	for _, t := range []struct{ name, value string }{{"owner", c.Tags.Owner}, {"costCentre", c.Tags.CostCentre}} {
-		if strings.TrimSpace(t.value) == "" {
+		switch {
+		case strings.TrimSpace(t.value) == "":
 			errs.add(key(t.name), t.value, "a non-empty tag value")
+		case !tagValueRE.MatchString(t.value):
+			// IAM, KMS and Route 53 reject other characters in tags, mid-deploy.
+			errs.add(key(t.name), t.value, "a tag value of at most 256 letters, digits, spaces and _ . : / = + - @")
 		}
 	}
 	if !contains(dataClasses, c.Tags.DataClassification) {
