@@ -149,7 +149,8 @@ func (g *graph) write(w io.Writer) {
 	}
 	var edges []string
 	for e := range g.edges {
-		edges = append(edges, fmt.Sprintf("  %s -->|%s| %s", e.from, e.label, e.to))
+		// Quoted: Mermaid reads ( ) [ ] { } in a bare edge label as node shapes.
+		edges = append(edges, fmt.Sprintf("  %s -->|\"%s\"| %s", e.from, strings.ReplaceAll(e.label, `"`, "#quot;"), e.to))
 	}
 	sort.Strings(edges)
 	for _, e := range edges {

@@ -32,9 +32,9 @@ func TestDiagramShowsThePeeringAndTheMgmtVpcOfAWorkloadStack(t *testing.T) {
 	mmd := out.String()
 	assert.Contains(t, mmd, `n_vpc_mgmt[["VPC mgmt 10.10.0.0/20<br/>(stack reference)"]]`)
 	assert.Contains(t, mmd, `n_pcx_1{{"peering gc-uat-peering-mgmt"}}`)
-	assert.Contains(t, mmd, "n_gc_uat_vpc_app -->|10.10.0.0/20| n_pcx_1")
-	assert.Contains(t, mmd, "n_pcx_1 -->|accepted, remote DNS on| n_vpc_mgmt")
-	assert.Contains(t, mmd, "n_vpc_mgmt -->|10.20.0.0/20, 2 route tables| n_pcx_1")
+	assert.Contains(t, mmd, `n_gc_uat_vpc_app -->|"10.10.0.0/20"| n_pcx_1`)
+	assert.Contains(t, mmd, `n_pcx_1 -->|"accepted, remote DNS on"| n_vpc_mgmt`)
+	assert.Contains(t, mmd, `n_vpc_mgmt -->|"10.20.0.0/20, 2 route tables"| n_pcx_1`)
 }
 
 func TestDiagramShowsTheVpnToTheOnPremiseNetwork(t *testing.T) {
@@ -56,9 +56,9 @@ func TestDiagramShowsTheVpnToTheOnPremiseNetwork(t *testing.T) {
 	assert.Contains(t, mmd, `n_vgw_1{{"VPN gateway AS64512"}}`)
 	assert.Contains(t, mmd, `n_cgw_1[/"customer gateway 198.51.100.20 AS65010"/]`)
 	assert.Contains(t, mmd, `onprem(("on-premise 172.16.0.0/16"))`)
-	assert.Contains(t, mmd, "n_gc_mgmt_vpc_directory -->|on-premise (BGP)| n_vgw_1")
-	assert.Contains(t, mmd, "n_vgw_1 -->|IPsec IKEv2, 2 tunnels| n_cgw_1")
-	assert.Contains(t, mmd, "n_cgw_1 -->|data centre| onprem")
+	assert.Contains(t, mmd, `n_gc_mgmt_vpc_directory -->|"on-premise (BGP)"| n_vgw_1`)
+	assert.Contains(t, mmd, `n_vgw_1 -->|"IPsec IKEv2, 2 tunnels"| n_cgw_1`)
+	assert.Contains(t, mmd, `n_cgw_1 -->|"data centre"| onprem`)
 }
 
 // The estate diagram joins the mgmt VPC a workload stack reads through its reference to
@@ -84,8 +84,8 @@ func TestEstateDiagramJoinsTheWorkloadPeeringsToTheMgmtVpc(t *testing.T) {
 	for _, vpc := range []string{"gc-mgmt-vpc", "gc-uat-vpc", "gc-prod-vpc"} {
 		assert.Contains(t, mmd, `subgraph n_`+strings.ReplaceAll(vpc, "-", "_")+`["VPC `+vpc, vpc)
 	}
-	assert.Contains(t, mmd, "n_pcx_0 -->|accepted, remote DNS on| n_gc_mgmt_vpc")
-	assert.Contains(t, mmd, "n_pcx_1 -->|accepted, remote DNS on| n_gc_mgmt_vpc")
-	assert.Contains(t, mmd, "n_gc_mgmt_vpc -->|10.20.0.0/20, 1 route tables| n_pcx_0")
+	assert.Contains(t, mmd, `n_pcx_0 -->|"accepted, remote DNS on"| n_gc_mgmt_vpc`)
+	assert.Contains(t, mmd, `n_pcx_1 -->|"accepted, remote DNS on"| n_gc_mgmt_vpc`)
+	assert.Contains(t, mmd, `n_gc_mgmt_vpc -->|"10.20.0.0/20, 1 route tables"| n_pcx_0`)
 	assert.NotContains(t, mmd, "n_vpc_mgmt", "the stack-reference stand-in is replaced by the mgmt VPC")
 }

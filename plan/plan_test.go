@@ -63,8 +63,8 @@ func TestSummaryAndDiagram(t *testing.T) {
 	out := mmd.String()
 	assert.Contains(t, out, "flowchart LR")
 	assert.Contains(t, out, `subgraph n_gc_prod_vpc["VPC gc-prod-vpc 10.30.0.0/18"]`)
-	assert.Contains(t, out, "n_gc_prod_vpc_edge -->|0.0.0.0/0| n_igw_1")
-	assert.Contains(t, out, "n_igw_1 -->|0.0.0.0/0| internet")
+	assert.Contains(t, out, `n_gc_prod_vpc_edge -->|"0.0.0.0/0"| n_igw_1`)
+	assert.Contains(t, out, `n_igw_1 -->|"0.0.0.0/0"| internet`)
 }
 
 func keys(m map[string]any) []string {
