@@ -2,6 +2,7 @@ package network
 
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -25,6 +26,18 @@ func newAuditLogGroup(ctx *pulumi.Context, name, logGroupName string, kmsKeyArn 
 		RetentionInDays: pulumi.Int(days),
 		Tags:            nameTags(name),
 	}, append(opts, pulumi.Protect(true), pulumi.RetainOnDelete(true))...)
+}
+
+// newSecurityGroup is a group of the VPC whose rules are separate resources (none inline),
+// revoked before the group is deleted so that deletion never waits on a rule.
+func newSecurityGroup(ctx *pulumi.Context, name string, vpcID pulumi.IDOutput, description string, opts ...pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
+	return ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:               vpcID,
+		Name:                pulumi.String(name),
+		Description:         pulumi.String(description),
+		RevokeRulesOnDelete: pulumi.Bool(true),
+		Tags:                nameTags(name),
+	}, opts...)
 }
 
 func stringArray(in []string) pulumi.StringArray {

@@ -173,13 +173,7 @@ func (d *Dns) mgmtZones(ctx *pulumi.Context, c *config.Config, v *Vpc, in pulumi
 
 	// The outbound endpoint only opens DNS queries to the DCs; it takes no connections.
 	sgName := c.Name("resolver-sg")
-	sg, err := ec2.NewSecurityGroup(ctx, sgName, &ec2.SecurityGroupArgs{
-		VpcId:               v.VpcID,
-		Name:                pulumi.String(sgName),
-		Description:         pulumi.String("Route 53 Resolver outbound endpoint: DNS to the domain controllers only"),
-		RevokeRulesOnDelete: pulumi.Bool(true),
-		Tags:                nameTags(sgName),
-	}, in)
+	sg, err := newSecurityGroup(ctx, sgName, v.VpcID, "Route 53 Resolver outbound endpoint: DNS to the domain controllers only", in)
 	if err != nil {
 		return nil, err
 	}

@@ -49,13 +49,7 @@ func NewEndpoints(ctx *pulumi.Context, name string, args *EndpointsArgs, opts ..
 	// No egress rules: an endpoint answers connections, it never opens any, and the
 	// group is stateful.
 	sgName := c.Name("endpoints-sg")
-	sg, err := ec2.NewSecurityGroup(ctx, sgName, &ec2.SecurityGroupArgs{
-		VpcId:               v.VpcID,
-		Name:                pulumi.String(sgName),
-		Description:         pulumi.String("Interface endpoints: HTTPS from the VPC only"),
-		RevokeRulesOnDelete: pulumi.Bool(true),
-		Tags:                nameTags(sgName),
-	}, in)
+	sg, err := newSecurityGroup(ctx, sgName, v.VpcID, "Interface endpoints: HTTPS from the VPC only", in)
 	if err != nil {
 		return nil, err
 	}
