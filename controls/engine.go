@@ -109,6 +109,7 @@ var Catalogue = []Control{
 	noPublicIPOnLaunch,
 	natPerAZ,
 	noPlaintextSecrets,
+	statefulProtected,
 	flowLogsOnEveryVpc,
 	defaultsStripped,
 	noNaclAdminPortsFromAnywhere,

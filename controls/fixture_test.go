@@ -2,6 +2,7 @@ package controls
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/giftcard/platform-infra/inventory"
 )
@@ -22,6 +23,8 @@ func (f *fixture) add(typ, name string, inputs map[string]any) *inventory.Resour
 		URN: fmt.Sprintf("urn:pulumi:test::giftcard-platform::%s::%s", typ, name), Type: typ, Name: name,
 		ID: fmt.Sprintf("%s-%d", name, f.n), Custom: true, Provider: fixtureProvider + "::p1", Inputs: inputs,
 	}
+	// Stateful resources are protected, as the program declares them (GC-STATE-1).
+	r.Protect = slices.Contains(StatefulTypes, typ)
 	f.resources = append(f.resources, r)
 	return r
 }

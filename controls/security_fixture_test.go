@@ -119,6 +119,10 @@ func init() {
 	}
 	add := func(id string, cases ...breakage) { breakages[id] = append(breakages[id], cases...) }
 
+	baseFixture["GC-STATE-1"] = compliantSecurity
+	add("GC-STATE-1",
+		breakage{"archive bucket unprotected", func(f *fixture) { f.named("archive").Protect = false }, "archive"},
+		breakage{"trail unprotected", func(f *fixture) { f.named("trail").Protect = false }, "trail"})
 	add("GC-KMS-1", breakage{"rotation off", set("key-ebs", "enableKeyRotation", false), "key-ebs"})
 	add("GC-KMS-2",
 		breakage{"key not protected", func(f *fixture) { f.named("key-logs").Protect = false }, "key-logs"},
