@@ -73,20 +73,10 @@ func NewNetworkAcls(ctx *pulumi.Context, name string, args *NetworkAclsArgs, opt
 		var ingress ec2.NetworkAclIngressArray
 		var egress ec2.NetworkAclEgressArray
 		for _, r := range acl.Ingress {
-			e := ec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(r.Number), Action: pulumi.String("allow"),
-				Protocol: pulumi.String(string(r.Protocol)), CidrBlock: pulumi.String(r.CIDR.String()), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
-			if r.Protocol == flows.ICMP {
-				e.IcmpType, e.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
-			}
-			ingress = append(ingress, e)
+			ingress = append(ingress, naclEntry(r))
 		}
 		for _, r := range acl.Egress {
-			e := ec2.NetworkAclEgressArgs{RuleNo: pulumi.Int(r.Number), Action: pulumi.String("allow"),
-				Protocol: pulumi.String(string(r.Protocol)), CidrBlock: pulumi.String(r.CIDR.String()), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
-			if r.Protocol == flows.ICMP {
-				e.IcmpType, e.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
-			}
-			egress = append(egress, e)
+			egress = append(egress, ec2.NetworkAclEgressArgs(naclEntry(r))) // the same fields
 		}
 		// Inline rules: a tier's rule set is one resource, diffed as a whole. AWS still
 		// applies a change entry by entry (old entries out, new ones in), so changing a
@@ -164,4 +154,15 @@ func tiersOf(v *Vpc) []subnetplan.Tier {
 		}
 	}
 	return out
+}
+
+// naclEntry is one derived rule as a NACL entry (every entry allows; the implicit last
+// rule denies).
+func naclEntry(r flows.Rule) ec2.NetworkAclIngressArgs {
+	e := ec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(r.Number), Action: pulumi.String("allow"),
+		Protocol: pulumi.String(string(r.Protocol)), CidrBlock: pulumi.String(r.CIDR.String()), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
+	if r.Protocol == flows.ICMP {
+		e.IcmpType, e.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
+	}
+	return e
 }
