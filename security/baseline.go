@@ -288,17 +288,8 @@ func NewAccountBaseline(ctx *pulumi.Context, name string, args *AccountBaselineA
 }
 
 func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRing, bucketName string, bucket *bucket, in pulumi.ResourceOrInvokeOption) error {
-	role, err := iam.NewRole(ctx, c.Name("config"), &iam.RoleArgs{
-		Name:             pulumi.String(c.Name("config")),
-		Description:      pulumi.String("AWS Config records the account and delivers to its history bucket"),
-		AssumeRolePolicy: pulumi.String(AssumeRole(a, "config.amazonaws.com")),
-	}, in)
-	if err != nil {
-		return err
-	}
-	attach, err := iam.NewRolePolicyAttachment(ctx, c.Name("config"), &iam.RolePolicyAttachmentArgs{
-		Role: role.Name, PolicyArn: pulumi.String(ManagedPolicy("service-role/AWS_ConfigRole")),
-	}, in)
+	role, attached, err := newRole(ctx, c.Name("config"), "AWS Config records the account and delivers to its history bucket",
+		AssumeRole(a, "config.amazonaws.com"), []string{"service-role/AWS_ConfigRole"}, in)
 	if err != nil {
 		return err
 	}
@@ -322,7 +313,7 @@ func configService(ctx *pulumi.Context, c *config.Config, a Account, keys *KeyRi
 		// Global resources (IAM) are recorded here only: this is the account's one recorder
 		// that includes them, so other regions' recorders must not.
 		RecordingGroup: &cfg.RecorderRecordingGroupArgs{AllSupported: pulumi.Bool(true), IncludeGlobalResourceTypes: pulumi.Bool(true)},
-	}, in, pulumi.DependsOn([]pulumi.Resource{attach}))
+	}, in, pulumi.DependsOn(attached))
 	if err != nil {
 		return err
 	}

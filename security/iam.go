@@ -178,20 +178,12 @@ func NewIdentity(ctx *pulumi.Context, name string, args *IdentityArgs, opts ...p
 		return nil, err
 	}
 
-	support, err := iam.NewRole(ctx, c.Name("support"), &iam.RoleArgs{
-		Name:        pulumi.String(c.Name("support")),
-		Description: pulumi.String("AWS Support cases (CIS 1.17); assumed by account users with MFA"),
-		AssumeRolePolicy: pulumi.String(Policy(Statement{
+	support, _, err := newRole(ctx, c.Name("support"), "AWS Support cases (CIS 1.17); assumed by account users with MFA",
+		Policy(Statement{
 			Effect: "Allow", Principal: AWSPrincipal(a.Root()), Action: "sts:AssumeRole",
 			Condition: map[string]map[string]any{"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-		})),
-	}, in)
+		}), []string{"AWSSupportAccess"}, in)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, c.Name("support"), &iam.RolePolicyAttachmentArgs{
-		Role: support.Name, PolicyArn: pulumi.String(ManagedPolicy("AWSSupportAccess")),
-	}, in); err != nil {
 		return nil, err
 	}
 	id.SupportRoleArn = support.Arn
@@ -316,23 +308,13 @@ func NewInstanceRoles(ctx *pulumi.Context, name string, args *InstanceRolesArgs,
 	in := pulumi.Parent(r)
 	for _, t := range RoleTiersFor(c.Environment == config.Mgmt) {
 		n := c.Name(t.Name)
-		role, err := iam.NewRole(ctx, n, &iam.RoleArgs{
-			Name: pulumi.String(n), Description: pulumi.String("Instance role: " + t.Purpose),
-			AssumeRolePolicy: pulumi.String(ec2AssumeRole),
-		}, in)
-		if err != nil {
-			return nil, err
-		}
 		managed := append([]string{"CloudWatchAgentServerPolicy"}, t.Managed...)
 		if t.SSM {
 			managed = append([]string{"AmazonSSMManagedInstanceCore"}, managed...)
 		}
-		for _, m := range managed {
-			if _, err := iam.NewRolePolicyAttachment(ctx, n+"-"+m, &iam.RolePolicyAttachmentArgs{
-				Role: role.Name, PolicyArn: pulumi.String(ManagedPolicy(m)),
-			}, in); err != nil {
-				return nil, err
-			}
+		role, _, err := newRole(ctx, n, "Instance role: "+t.Purpose, ec2AssumeRole, managed, in)
+		if err != nil {
+			return nil, err
 		}
 		policy := pulumi.All(args.SecretsKeyArn, args.LogsKeyArn, args.DataKeyArn).ApplyT(func(keys []any) string {
 			return TierPolicy(c, a, t.Name, args.PatchLogBucket, keys[0].(string), keys[1].(string), keys[2].(string))
@@ -347,19 +329,10 @@ func NewInstanceRoles(ctx *pulumi.Context, name string, args *InstanceRolesArgs,
 		r.RoleArns[t.Name], r.RoleNames[t.Name], r.ProfileNames[t.Name] = role.Arn, role.Name, profile.Name
 	}
 
-	backup, err := iam.NewRole(ctx, c.Name("backup"), &iam.RoleArgs{
-		Name: pulumi.String(c.Name("backup")), Description: pulumi.String("AWS Backup backs up and restores this stack"),
-		AssumeRolePolicy: pulumi.String(AssumeRoleByService("backup.amazonaws.com")),
-	}, in)
+	backup, _, err := newRole(ctx, c.Name("backup"), "AWS Backup backs up and restores this stack", AssumeRoleByService("backup.amazonaws.com"),
+		[]string{"service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores"}, in)
 	if err != nil {
 		return nil, err
-	}
-	for _, m := range []string{"service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores"} {
-		if _, err := iam.NewRolePolicyAttachment(ctx, c.Name("backup", m[len("service-role/AWSBackupServiceRolePolicyFor"):]), &iam.RolePolicyAttachmentArgs{
-			Role: backup.Name, PolicyArn: pulumi.String(ManagedPolicy(m)),
-		}, in); err != nil {
-			return nil, err
-		}
 	}
 	r.BackupRoleArn = backup.Arn
 	return r, ctx.RegisterResourceOutputs(r, pulumi.Map{"backupRoleArn": r.BackupRoleArn, "instanceProfiles": pulumi.ToStringMapOutput(r.ProfileNames)})

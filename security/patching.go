@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -80,16 +79,9 @@ func NewPatching(ctx *pulumi.Context, name string, args *PatchingArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	role, err := iam.NewRole(ctx, c.Name("maintenance-window"), &iam.RoleArgs{
-		Name: pulumi.String(c.Name("maintenance-window")), Description: pulumi.String("Systems Manager runs the patching maintenance windows"),
-		AssumeRolePolicy: pulumi.String(AssumeRole(a, "ssm.amazonaws.com")),
-	}, in)
+	role, _, err := newRole(ctx, c.Name("maintenance-window"), "Systems Manager runs the patching maintenance windows",
+		AssumeRole(a, "ssm.amazonaws.com"), []string{"service-role/AmazonSSMMaintenanceWindowRole"}, in)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, c.Name("maintenance-window"), &iam.RolePolicyAttachmentArgs{
-		Role: role.Name, PolicyArn: pulumi.String(ManagedPolicy("service-role/AmazonSSMMaintenanceWindowRole")),
-	}, in); err != nil {
 		return nil, err
 	}
 

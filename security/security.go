@@ -6,8 +6,10 @@ package security
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -128,6 +130,29 @@ func AssumeRoleByService(service string) string {
 
 // ec2AssumeRole is the trust policy of instance roles (EC2 sends no source account).
 var ec2AssumeRole = AssumeRoleByService("ec2.amazonaws.com")
+
+// newRole is an IAM role whose IAM name is name, trusted as trust says, with each AWS
+// managed policy attached (one attachment each, named after the policy). It returns the
+// attachments too, for what must wait until the role holds its permissions.
+func newRole(ctx *pulumi.Context, name, description, trust string, managed []string, in pulumi.ResourceOrInvokeOption) (*iam.Role, []pulumi.Resource, error) {
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		Name: pulumi.String(name), Description: pulumi.String(description), AssumeRolePolicy: pulumi.String(trust),
+	}, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	var attachments []pulumi.Resource
+	for _, m := range managed {
+		a, err := iam.NewRolePolicyAttachment(ctx, name+"-"+path.Base(m), &iam.RolePolicyAttachmentArgs{
+			Role: role.Name, PolicyArn: pulumi.String(ManagedPolicy(m)),
+		}, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		attachments = append(attachments, a)
+	}
+	return role, attachments, nil
+}
 
 // ManagedPolicy is the ARN of an AWS managed policy.
 func ManagedPolicy(name string) string { return "arn:aws:iam::aws:policy/" + name }
