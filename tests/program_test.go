@@ -1,6 +1,9 @@
 package tests
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -133,4 +136,21 @@ func TestHarnessRefusesUnknownInvokes(t *testing.T) {
 	azs, err := mon.Call(pulumi.MockCallArgs{Token: "aws:index/getAvailabilityZones:getAvailabilityZones"})
 	require.NoError(t, err)
 	assert.Len(t, azs["names"].ArrayValue(), 3)
+}
+
+// The README's stack-output table names every output each stack exports: uat and prod
+// read mgmt's by name, and other tools read them too.
+func TestReadmeDocumentsEveryStackOutput(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(projectDir, "README.md"))
+	require.NoError(t, err)
+	readme := string(raw)
+	start := strings.Index(readme, "## Stack outputs")
+	require.GreaterOrEqual(t, start, 0, "README has no stack-output section")
+	section := readme[start:]
+	section = section[:strings.Index(section[3:], "\n## ")+3]
+	for _, name := range stacks {
+		for output := range planned(t)[name].Result.Outputs.Values {
+			assert.Contains(t, section, "`"+output+"`", "README does not document output %s of %s", output, name)
+		}
+	}
 }
